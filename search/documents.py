@@ -1,0 +1,71 @@
+"""The records that flow from ingestion to the index: regions, paragraphs, articles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Region:
+    """A place in the gazetteer: province > city > district, any of them may be empty."""
+
+    province: str = ""
+    city: str = ""
+    district: str = ""
+    code: str = ""  # administrative division code (adcode) of the most specific level
+
+    def path(self) -> tuple[str, ...]:
+        """The non-empty levels, widest first: ("山东省", "济南市", "市中区")."""
+        return tuple(p for p in (self.province, self.city, self.district) if p)
+
+    def __bool__(self) -> bool:
+        return bool(self.province)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph of cleaned text as the cleaner found it; headings are blocks of their own."""
+
+    text: str
+    is_heading: bool = False
+
+
+@dataclass(frozen=True)
+class ArticleDraft:
+    """One article cut out of a raw file, cleaned, before metadata detection."""
+
+    title: str  # "" when the cleaner found no title line
+    subtitle: str  # "——潍坊市政协2024年工作综述", or ""
+    blocks: tuple[Block, ...]
+    published: str = ""  # ISO date "2025-01-07" when the page gave one, else ""
+    lead: str = ""  # text kept from before the title that may help detection (dateline, byline)
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One paragraph (or heading) of an article, with the themes found in it."""
+
+    position: int  # 0-based, in reading order within the article
+    text: str
+    section: str = ""  # the nearest heading above it ("" before the first heading)
+    is_heading: bool = False
+    themes: tuple[str, ...] = ()
+
+    def anchor(self) -> str:
+        return f"p{self.position}"
+
+
+@dataclass(frozen=True)
+class Article:
+    """A whole article with its detected (or overridden) metadata."""
+
+    id: str  # "<file stem>-<n>", n counting articles in the file from 1
+    source: str  # file path relative to the source folder
+    title: str
+    region: Region
+    year: int | None
+    published: str = ""
+    paragraphs: tuple[Paragraph, ...] = field(default_factory=tuple)
+
+    def paragraph_id(self, position: int) -> str:
+        return f"{self.id}-p{position}"

@@ -1,0 +1,39 @@
+"""Settings: the only place that reads os.environ."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the index and the reports live, and how pages are sized."""
+
+    index_dir: Path = PROJECT_ROOT / "index"
+    source_dirs: tuple[Path, ...] = (PROJECT_ROOT / "data" / "reports",)
+    per_page: int = 20
+    max_per_page: int = 100
+    cache_dir: Path = PROJECT_ROOT / ".cache"
+
+    @classmethod
+    def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
+        """Settings overridden by CPPCC_INDEX_DIR, CPPCC_SOURCES (os.pathsep-separated), CPPCC_PER_PAGE."""
+        env = os.environ if environ is None else environ
+        s = cls()
+        if env.get("CPPCC_INDEX_DIR"):
+            s = replace(s, index_dir=Path(env["CPPCC_INDEX_DIR"]))
+        if env.get("CPPCC_SOURCES"):
+            dirs = tuple(Path(p) for p in env["CPPCC_SOURCES"].split(os.pathsep) if p)
+            s = replace(s, source_dirs=dirs)
+        if env.get("CPPCC_PER_PAGE"):
+            s = replace(s, per_page=int(env["CPPCC_PER_PAGE"]))
+        if env.get("CPPCC_CACHE_DIR"):
+            s = replace(s, cache_dir=Path(env["CPPCC_CACHE_DIR"]))
+        return s
+
+    def with_index(self, index_dir: str | Path) -> Settings:
+        return replace(self, index_dir=Path(index_dir))

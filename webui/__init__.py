@@ -1,0 +1,1 @@
+"""The Flask web front end of cppcc-search."""
