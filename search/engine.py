@@ -90,6 +90,54 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class DocParagraph:
+    """One paragraph of the document view, highlighted for the query (safe HTML)."""
+
+    position: int
+    text: str
+    html: str  # escaped text with the query's matches in <mark>
+    section: str
+    is_heading: bool
+    themes: tuple[str, ...]
+    matched: bool  # the query matches this paragraph
+
+    @property
+    def anchor(self) -> str:
+        return f"p{self.position}"
+
+
+@dataclass(frozen=True)
+class ArticleSummary:
+    """One article with its metadata and paragraph count."""
+
+    id: str
+    title: str
+    province: str
+    city: str
+    district: str
+    year: int | None
+    published: str
+    source: str
+    paragraphs: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """A whole article for reading, with the query's matches highlighted."""
+
+    article: ArticleSummary
+    paragraphs: tuple[DocParagraph, ...]
+    query: str = ""
+
+    @property
+    def match_count(self) -> int:
+        return sum(p.matched for p in self.paragraphs)
+
+
+@dataclass(frozen=True)
 class SearchPage:
     """The answer to a SearchRequest: total, the page of hits, facet counts."""
 
