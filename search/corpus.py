@@ -1,0 +1,128 @@
+"""From source paths to Articles: read, clean, split, detect metadata, assign themes.
+
+One unreadable or broken file is reported and skipped; it never stops the rest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from search.clean import parse_document
+from search.documents import Article
+from search.manifest import Manifest, ManifestError, load_manifest
+from search.metadata import describe
+from search.sources import UnreadableSource, find_sources, read_source
+from search.themes import ThemeRules
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file that was not indexed, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What one source file gave: its articles, or the reason it was skipped."""
+
+    path: Path
+    articles: tuple[Article, ...] = ()
+    skipped: Skipped | None = None
+
+
+def _root_of(path: Path, roots: list[Path]) -> Path:
+    for root in roots:
+        if root.is_dir() and path.is_relative_to(root):
+            return root
+    return path.parent
+
+
+class _Manifests:
+    """Sidecar manifests, loaded once per folder."""
+
+    def __init__(self) -> None:
+        self._cache: dict[Path, Manifest | ManifestError] = {}
+
+    def for_folder(self, folder: Path) -> Manifest:
+        if folder not in self._cache:
+            try:
+                self._cache[folder] = load_manifest(folder)
+            except ManifestError as exc:
+                self._cache[folder] = exc
+        found = self._cache[folder]
+        if isinstance(found, ManifestError):
+            raise found
+        return found
+
+
+def read_articles(
+    path: Path,
+    *,
+    root: Path,
+    manifests: _Manifests,
+    rules: ThemeRules,
+    taken_ids: set[str],
+) -> FileResult:
+    """Articles of one file, or a Skipped saying why there are none."""
+    shown = str(path)
+    try:
+        source = read_source(path)
+    except UnreadableSource as exc:
+        return FileResult(path, skipped=Skipped(shown, str(exc)))
+    try:
+        relative = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+        manifest = manifests.for_folder(path.parent)
+        drafts = parse_document(source.text, is_html=source.is_html)
+        stem = path.stem
+        if stem in taken_ids:  # the same file name in two folders
+            stem = f"{stem}-{hashlib.sha1(relative.encode()).hexdigest()[:6]}"
+        taken_ids.add(stem)
+        articles = []
+        for n, draft in enumerate(drafts, start=1):
+            if not draft.blocks:
+                continue
+            article = describe(
+                draft,
+                article_id=f"{stem}-{n}",
+                source=relative,
+                overrides=manifest.overrides_for(relative, n),
+                rules=rules,
+            )
+            if article.paragraphs:
+                articles.append(article)
+    except ManifestError as exc:
+        return FileResult(path, skipped=Skipped(shown, f"the sidecar manifest is invalid: {exc}"))
+    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the build
+        return FileResult(path, skipped=Skipped(shown, f"{type(exc).__name__}: {exc}"))
+    if not articles:
+        return FileResult(path, skipped=Skipped(shown, "no article text was left after cleaning"))
+    return FileResult(path, articles=tuple(articles))
+
+
+def iter_corpus(
+    sources: Iterable[str | Path],
+    *,
+    rules: ThemeRules | None = None,
+    on_files: Callable[[list[Path]], None] | None = None,
+) -> Iterator[FileResult]:
+    """FileResults for every report file under the given files and folders, in path order.
+
+    A source path that does not exist gives a Skipped of its own.
+    """
+    roots = [Path(s) for s in sources]
+    rules = rules or ThemeRules.load()
+    missing = [r for r in roots if not r.exists()]
+    files = find_sources([r for r in roots if r.exists()])
+    if on_files:
+        on_files(files)
+    for r in missing:
+        yield FileResult(r, skipped=Skipped(str(r), "the path does not exist"))
+    manifests = _Manifests()
+    taken: set[str] = set()
+    for path in files:
+        yield read_articles(path, root=_root_of(path, roots), manifests=manifests, rules=rules, taken_ids=taken)

@@ -1,0 +1,58 @@
+"""The search key: one folded form of the text that index and query share.
+
+The key has exactly the length of the original text, character for character, so
+a match found at key[i:j] is the original text[i:j]: highlights are computed on the
+key and drawn on the stored original.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+import opencc
+
+# OpenCC's t2s leaves Taiwan-style forms alone (FINDINGS, trap 7); fold them after it.
+_PHRASE_FIXES = (("甚么", "什么"),)
+_CHAR_FIXES = str.maketrans({"著": "着", "衞": "卫", "祇": "只", "眾": "众"})
+
+
+@lru_cache(maxsize=1)
+def _converter() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def _fold_char(ch: str) -> str:
+    """NFKC and lower case of one character, kept only where it stays one character."""
+    if ch.isascii():
+        return ch.lower()
+    folded = unicodedata.normalize("NFKC", ch)
+    if len(folded) != 1:
+        # ①, ㈠, … would grow: keep them as they are so offsets stay true.
+        return ch
+    return folded.lower() if len(folded.lower()) == 1 else folded
+
+
+def _t2s(text: str) -> str:
+    converted = _converter().convert(text)
+    if len(converted) == len(text):
+        return converted
+    # A phrase rule changed the length: convert character by character instead.
+    out = []
+    for ch in text:
+        c = _converter().convert(ch)
+        out.append(c if len(c) == 1 else ch)
+    return "".join(out)
+
+
+def search_key(text: str) -> str:
+    """Fold text for matching: NFKC, lower case, Traditional -> Simplified. Same length as text."""
+    if not text:
+        return text
+    folded = "".join(_fold_char(ch) for ch in text)
+    key = _t2s(folded)
+    for old, new in _PHRASE_FIXES:
+        key = key.replace(old, new)
+    key = key.translate(_CHAR_FIXES)
+    assert len(key) == len(text), "search_key must preserve length"
+    return key

@@ -1,0 +1,203 @@
+"""The user's query text -> a parsed query -> a Whoosh query.
+
+Syntax (everything else is literal text, never Whoosh syntax):
+  营商环境 提案          both, anywhere in the paragraph (AND)
+  "强理论 固根基"        an exact phrase (also “…”)
+  营商环境 OR 新质生产力  either
+  -北京  /  NOT 北京     without
+  title:综述            in the article's title
+An unquoted run of Chinese matches where it stands as written (营商环境 does not
+match 营商 … 环境 apart): put spaces between words to require each anywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from whoosh import query as wq
+
+from search import schema as f
+from search.analysis import is_searchable
+from search.normalize import search_key
+from search.segment import cut
+
+MAX_QUERY_LENGTH = 200
+TITLE_BOOST = 2.0
+
+_TOKEN = re.compile(
+    r"""(?P<neg>-)?(?P<field>title[:：])?(?:"(?P<q1>[^"]*)"|“(?P<q2>[^”]*)”|(?P<word>[^\s"“”]+))""",
+    re.IGNORECASE,
+)
+
+
+class QuerySyntaxError(ValueError):
+    """The query text could not be understood; the message says why, in a sentence."""
+
+
+@dataclass(frozen=True)
+class Term:
+    """One thing to look for: its text as typed, its search key, and where."""
+
+    text: str
+    key: str
+    in_title: bool = False
+    phrase: bool = False
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """AND of OR-groups, minus the negated terms."""
+
+    groups: tuple[tuple[Term, ...], ...]
+    negated: tuple[Term, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.groups and not self.negated
+
+    def highlight_keys(self) -> tuple[str, ...]:
+        """Search keys of the positive body terms, longest first, for snippets."""
+        keys = {
+            part
+            for group in self.groups
+            for t in group
+            if not t.in_title
+            for part in t.key.split()
+        }
+        return tuple(sorted(keys, key=lambda k: (-len(k), k)))
+
+
+def _clean_space(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\u3000", " ")).strip()
+
+
+def parse(text: str) -> ParsedQuery:
+    """Parse the user's query; raise QuerySyntaxError for what cannot be understood."""
+    text = _clean_space(text or "")
+    if len(text) > MAX_QUERY_LENGTH:
+        raise QuerySyntaxError(
+            f"查询太长（{len(text)} 个字符），请缩短到 {MAX_QUERY_LENGTH} 个字符以内。"
+        )
+    if text.count('"') % 2 or text.count("“") != text.count("”"):
+        raise QuerySyntaxError(f"引号没有配对：{text!r}。请补上另一半引号，或去掉引号。")
+    items: list[tuple[str, object]] = []  # ("term", Term, negated) / ("or",) / ("not",)
+    pos = 0
+    while pos < len(text):
+        if text[pos] == " ":
+            pos += 1
+            continue
+        m = _TOKEN.match(text, pos)
+        if not m:  # a lone quote character left over: treated as text
+            raise QuerySyntaxError(f"无法理解查询中位置 {pos + 1} 处的内容：{text[pos:]!r}。")
+        pos = m.end()
+        word = m.group("word")
+        quoted = m.group("q1") if m.group("q1") is not None else m.group("q2")
+        if word in ("OR", "|") and not m.group("neg") and not m.group("field"):
+            items.append(("or", None))
+            continue
+        if word == "NOT" and not m.group("neg") and not m.group("field"):
+            items.append(("not", None))
+            continue
+        raw = quoted if quoted is not None else word
+        if raw is None or not raw.strip() or re.fullmatch(r"title[:：]", raw, re.IGNORECASE):
+            if m.group("field") or raw:
+                raise QuerySyntaxError("“title:” 后面需要跟要在标题中查找的词，例如 title:综述。")
+            if quoted is not None:
+                raise QuerySyntaxError("引号里是空的：请在引号中写要查找的短语。")
+            continue
+        raw = raw.strip()
+        key = " ".join(p for p in search_key(raw).split())
+        if not is_searchable(key):
+            continue  # punctuation alone: nothing to look for
+        term = Term(raw, key, in_title=bool(m.group("field")), phrase=quoted is not None)
+        items.append(("term", (term, bool(m.group("neg")))))
+    return _assemble(items, text)
+
+
+def _assemble(items: list[tuple[str, object]], text: str) -> ParsedQuery:
+    groups: list[list[Term]] = []
+    negated: list[Term] = []
+    pending_or = False
+    pending_not = False
+    for kind, value in items:
+        if kind == "or":
+            if not groups or pending_or or pending_not:
+                raise QuerySyntaxError(f"“OR” 两边都需要有词，例如 营商环境 OR 新质生产力：{text!r}。")
+            pending_or = True
+            continue
+        if kind == "not":
+            if pending_not:
+                raise QuerySyntaxError(f"“NOT” 后面需要跟一个词：{text!r}。")
+            pending_not = True
+            continue
+        term, neg = value  # type: ignore[misc]
+        if neg or pending_not:
+            if pending_or:
+                raise QuerySyntaxError(f"“OR” 后面不能是排除的词：{text!r}。")
+            negated.append(term)
+            pending_not = False
+            continue
+        if pending_or:
+            groups[-1].append(term)
+            pending_or = False
+        else:
+            groups.append([term])
+    if pending_or:
+        raise QuerySyntaxError(f"“OR” 两边都需要有词，例如 营商环境 OR 新质生产力：{text!r}。")
+    if pending_not:
+        raise QuerySyntaxError(f"“NOT” 后面需要跟一个词：{text!r}。")
+    return ParsedQuery(tuple(tuple(g) for g in groups), tuple(negated))
+
+
+def _words_query(fieldname: str, key: str) -> wq.Query | None:
+    """The term as words of the word field: one Term, or a Phrase of consecutive words."""
+    toks = cut(key)
+    words = [w.text for w in toks]
+    if not any(is_searchable(w) for w in words):
+        return None
+    if len(words) == 1:
+        return wq.Term(fieldname, words[0])
+    if not all(is_searchable(w) for w in words):
+        return None  # punctuation inside: the grams field matches it exactly
+    return wq.Phrase(fieldname, words)
+
+
+def _grams_query(fieldname: str, key: str) -> wq.Query:
+    """The term as an exact substring: a phrase of character grams."""
+    if len(key) == 1:
+        return wq.Or([wq.Prefix(fieldname, key), wq.Term(fieldname, key)])
+    return wq.Phrase(fieldname, [key[i : i + 2] for i in range(len(key) - 1)])
+
+
+def _term_query(term: Term) -> wq.Query:
+    word_field, gram_field = (f.TITLE, f.TITLE_GRAMS) if term.in_title else (f.TEXT_FIELD, f.GRAMS)
+    parts: list[wq.Query] = []
+    for piece in term.key.split():  # a quoted phrase with spaces: each piece exactly
+        exact = _grams_query(gram_field, piece)
+        words = _words_query(word_field, piece)
+        parts.append(wq.Or([words, exact]) if words is not None else exact)
+    return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+def to_whoosh(parsed: ParsedQuery) -> wq.Query:
+    """The Whoosh query: every group must match; title matches only raise the score."""
+    if parsed.groups:
+        required: wq.Query = wq.And(
+            [wq.Or([_term_query(t) for t in g]) if len(g) > 1 else _term_query(g[0]) for g in parsed.groups]
+        )
+    else:
+        required = wq.Every()
+    if parsed.negated:
+        required = wq.AndNot(required, wq.Or([_term_query(t) for t in parsed.negated]))
+    boosts = [
+        q
+        for g in parsed.groups
+        for t in g
+        if not t.in_title
+        for q in [_words_query(f.TITLE, t.key.replace(" ", ""))]
+        if q is not None
+    ]
+    if boosts:
+        return wq.AndMaybe(required, wq.Or(boosts, boost=TITLE_BOOST))
+    return required
