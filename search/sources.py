@@ -1,0 +1,131 @@
+"""Raw source files: find them on disk, detect their encoding, read them as text."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import charset_normalizer
+
+SOURCE_SUFFIXES = frozenset({".txt", ".html", ".htm"})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+# Sidecar files that describe a folder of reports rather than being one.
+SIDECAR_NAMES = frozenset({"manifest.toml", "manifest.csv", "manifest.txt"})
+
+# GBK and GB2312 are subsets of GB18030: decoding with the superset never loses a
+# character the narrower guess could decode, and rescues the rare ones it could not.
+ENCODING_UPGRADES = {"gbk": "gb18030", "gb2312": "gb18030", "cp936": "gb18030"}
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # checked before UTF-16: its BOM starts the same way
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+MAX_REPLACEMENT_RATIO = 0.01  # more lost characters than this means a wrong guess or binary
+MAX_CONTROL_RATIO = 0.01
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_HTML_MARKER_RE = re.compile(r"<(?:!doctype\s+html|html|body|head)\b", re.IGNORECASE)
+_HTML_BLOCK_TAG_RE = re.compile(r"<(?:p|br|div|li|td|h[1-6])\b[^>]*>", re.IGNORECASE)
+
+
+class UnreadableSource(Exception):
+    """A source file that cannot be turned into text."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"Cannot read source {str(path)!r}: {reason}.")
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """The decoded text of one source file and how it was decoded."""
+
+    path: Path
+    text: str
+    encoding: str
+    is_html: bool
+
+
+def _is_candidate(path: Path, root: Path | None = None) -> bool:
+    parts = path.relative_to(root).parts if root is not None else (path.name,)
+    if any(part.startswith(".") for part in parts):
+        return False
+    return path.suffix.lower() in SOURCE_SUFFIXES and path.name.lower() not in SIDECAR_NAMES
+
+
+def find_sources(paths: Iterable[Path]) -> list[Path]:
+    """Expand files and folders (recursively) into the sorted list of .txt/.html/.htm sources.
+
+    Hidden files and folders and sidecar manifests are skipped; a path that does not
+    exist raises UnreadableSource.
+    """
+    found: set[Path] = set()
+    for path in map(Path, paths):
+        if path.is_dir():
+            found.update(p for p in path.rglob("*") if p.is_file() and _is_candidate(p, path))
+        elif path.is_file():
+            if _is_candidate(path):
+                found.add(path)
+        else:
+            raise UnreadableSource(path, "it does not exist")
+    return sorted(found)
+
+
+def looks_like_html(text: str) -> bool:
+    """True when the text is an HTML page: a document marker, or dense block tags."""
+    if _HTML_MARKER_RE.search(text[:4096]):
+        return True
+    tags = len(_HTML_BLOCK_TAG_RE.findall(text))
+    lines = text.count("\n") + 1
+    # A stray <br> in a scraped text file is cleaned later; a page has tags on most lines.
+    return tags >= 3 and tags * 2 >= lines
+
+
+def _decode(data: bytes, path: Path) -> tuple[str, str]:
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError as exc:
+                raise UnreadableSource(path, f"it starts with a {encoding} mark but {exc.reason}") from exc
+    if b"\x00" in data:
+        raise UnreadableSource(path, "it contains NUL bytes, so it is binary, not text")
+    try:
+        return data.decode("utf-8"), "utf-8"  # the fast path: most files are plain UTF-8
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None:
+        raise UnreadableSource(path, "no text encoding fits its bytes")
+    encoding = ENCODING_UPGRADES.get(best.encoding.lower(), best.encoding.lower())
+    return data.decode(encoding, errors="replace"), encoding
+
+
+def read_source(path: Path) -> SourceText:
+    """Read one source file as text, detecting its encoding.
+
+    UTF-8 (with or without BOM) and UTF-16/32 with BOM are recognised directly; anything
+    else (GB18030/GBK, Big5, ...) goes through charset-normalizer. Raises UnreadableSource
+    for missing, unreadable, empty or binary files.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableSource(path, f"the system refused it ({exc.strerror or exc})") from exc
+    if not data.strip():
+        raise UnreadableSource(path, "it is empty")
+    text, encoding = _decode(data, path)
+    if not text.strip():
+        raise UnreadableSource(path, "it holds only whitespace")
+    if text.count("\ufffd") > MAX_REPLACEMENT_RATIO * len(text):
+        raise UnreadableSource(path, f"too many bytes are undecodable as {encoding}")
+    if len(_CONTROL_RE.findall(text)) > MAX_CONTROL_RATIO * len(text):
+        raise UnreadableSource(path, "it is full of control characters, so it is not text")
+    is_html = path.suffix.lower() in HTML_SUFFIXES or looks_like_html(text)
+    return SourceText(path=path, text=text, encoding=encoding, is_html=is_html)
