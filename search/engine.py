@@ -2,10 +2,38 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
-FACET_FIELDS = ("province", "city", "district", "year", "theme")
+import numpy as np
+from whoosh import index as windex
+from whoosh import query as wq
+
+from search import schema as f
+from search.facets import FACETS, Columns, FacetFilter, FacetValue, count_facets
+from search.indexer import current_generation
+from search.query import QuerySyntaxError, parse, to_whoosh
+from search.snippets import highlight, snippet
+
+__all__ = [
+    "ArticleNotFound",
+    "ArticleSummary",
+    "DocParagraph",
+    "DocumentView",
+    "FacetValue",
+    "Hit",
+    "IndexMissing",
+    "QuerySyntaxError",
+    "SearchEngine",
+    "SearchPage",
+    "SearchRequest",
+]
+
+FACET_FIELDS = FACETS
 SORTS = ("relevance", "newest", "oldest")
 
 
@@ -13,8 +41,8 @@ class SearchError(Exception):
     """Base class of the errors a search can end in."""
 
 
-class QuerySyntaxError(SearchError, ValueError):
-    """The query text could not be understood; the message says why, in a sentence."""
+class BadRequest(SearchError, ValueError):
+    """A filter, page or sort value is out of range; the message says which."""
 
 
 class IndexMissing(SearchError):
@@ -40,19 +68,6 @@ class SearchRequest:
     page: int = 1
     per_page: int = 20
     sort: str = "relevance"  # one of SORTS
-
-
-@dataclass(frozen=True)
-class FacetValue:
-    """One value of a facet with its count over the whole match set."""
-
-    value: str
-    count: int
-    selected: bool = False
-    parent: str = ""  # city -> its province, district -> its city; not part of the JSON shape
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"value": self.value, "count": self.count, "selected": self.selected}
 
 
 @dataclass(frozen=True)
@@ -163,3 +178,226 @@ class SearchPage:
                 name: [v.to_dict() for v in self.facets.get(name, ())] for name in FACET_FIELDS
             },
         }
+
+
+_MAX_YEAR_SPAN = (1900, 2100)
+
+
+def _check(request: SearchRequest, max_per_page: int) -> None:
+    if request.page < 1:
+        raise BadRequest(f"页码必须是正整数，而不是 {request.page!r}。")
+    if not 1 <= request.per_page <= max_per_page:
+        raise BadRequest(f"每页条数必须在 1 到 {max_per_page} 之间，而不是 {request.per_page!r}。")
+    if request.sort not in SORTS:
+        raise BadRequest(f"排序方式只能是 {'、'.join(SORTS)} 之一，而不是 {request.sort!r}。")
+    for y in (*request.years, request.year_from, request.year_to):
+        if y is not None and not _MAX_YEAR_SPAN[0] <= y <= _MAX_YEAR_SPAN[1]:
+            raise BadRequest(f"年份 {y!r} 超出范围（{_MAX_YEAR_SPAN[0]}–{_MAX_YEAR_SPAN[1]}）。")
+    if request.year_from is not None and request.year_to is not None and request.year_from > request.year_to:
+        raise BadRequest(f"起始年份 {request.year_from} 晚于结束年份 {request.year_to}。")
+
+
+class _Opened:
+    """One generation of the index, open, with its facet columns."""
+
+    def __init__(self, gen: Path) -> None:
+        self.gen = gen
+        self.index = windex.open_dir(str(gen))
+        self.searcher = self.index.searcher()
+        reader = self.searcher.reader()
+        self.columns = Columns(list(reader.iter_docs()), reader.doc_count_all())
+
+    def close(self) -> None:
+        self.searcher.close()
+
+
+class SearchEngine:
+    """Searches the index in index_dir; follows atomic rebuilds; safe to share across threads."""
+
+    def __init__(self, index_dir: str | Path, *, max_per_page: int = 100) -> None:
+        self.index_dir = Path(index_dir)
+        self.max_per_page = max_per_page
+        self._lock = threading.Lock()
+        self._opened: _Opened | None = None
+        self._retired: list[_Opened] = []
+
+    def _state(self) -> _Opened:
+        gen = current_generation(self.index_dir)
+        if gen is None:
+            raise IndexMissing(
+                f"No index has been built in {str(self.index_dir)!r}: run `cppcc-search index` first."
+            )
+        with self._lock:
+            if self._opened is None or self._opened.gen != gen:
+                if self._opened is not None:
+                    # Another thread may still be rendering from it: close it one switch later.
+                    for old in self._retired:
+                        old.close()
+                    self._retired = [self._opened]
+                self._opened = _Opened(gen)
+            return self._opened
+
+    @property
+    def generation(self) -> str:
+        return self._state().gen.name
+
+    # searching -----------------------------------------------------------------
+
+    def _matches(self, st: _Opened, parsed: Any) -> np.ndarray:
+        mask = np.zeros(st.columns.size, dtype=bool)
+        if parsed.is_empty:
+            mask[:] = True
+        else:
+            docs = list(st.searcher.docs_for_query(to_whoosh(parsed)))
+            if docs:
+                mask[np.fromiter(docs, dtype=np.int64)] = True
+        return mask
+
+    @staticmethod
+    def _filter(request: SearchRequest) -> FacetFilter:
+        return FacetFilter(
+            provinces=request.provinces,
+            cities=request.cities,
+            districts=request.districts,
+            years=request.years,
+            year_from=request.year_from,
+            year_to=request.year_to,
+            themes=request.themes,
+        )
+
+    def _ordered(self, st: _Opened, parsed: Any, total_mask: np.ndarray, sort: str, limit: int | None) -> list[tuple[int, float]]:
+        """(docnum, score) of the matches in the requested order, the first `limit` of them."""
+        cols = st.columns
+        docs = np.flatnonzero(total_mask)
+        if sort == "relevance" and not parsed.is_empty and parsed.groups:
+            # Scored without the negated terms (Whoosh's AndNot matcher yields no scored hits);
+            # the allowed set, made with them, keeps the negated paragraphs out.
+            allowed = None if total_mask.all() else set(docs.tolist())
+            positive = replace(parsed, negated=())
+            results = st.searcher.search(to_whoosh(positive), filter=allowed, limit=limit)
+            n = len(results.top_n)
+            return [(results.docnum(i), float(results.score(i))) for i in range(n)]
+        # Browse, year sorts and negative-only queries: by year, then reading order.
+        years = cols.year[docs]
+        if sort == "oldest":
+            order = np.lexsort((docs, np.where(years == f.NO_YEAR, 10**6, years)))
+        else:
+            order = np.lexsort((docs, -years))
+        docs = docs[order]
+        if limit is not None:
+            docs = docs[:limit]
+        return [(int(d), 0.0) for d in docs]
+
+    def _hit(self, st: _Opened, docnum: int, score: float, keys: tuple[str, ...], with_snippet: bool) -> Hit:
+        d = st.searcher.stored_fields(docnum)
+        year = d.get(f.YEAR) or None
+        text = d.get(f.TEXT_FIELD, "")
+        return Hit(
+            id=d[f.ID_FIELD],
+            article_id=d[f.ARTICLE],
+            title=d.get(f.TITLE, ""),
+            province=d.get(f.PROVINCE, ""),
+            city=d.get(f.CITY, ""),
+            district=d.get(f.DISTRICT, ""),
+            year=year if year != f.NO_YEAR else None,
+            themes=tuple(t for t in (d.get(f.THEMES) or "").split(",") if t),
+            section=d.get(f.SECTION, ""),
+            text=text,
+            snippet=snippet(text, keys) if with_snippet else "",
+            position=d.get(f.POSITION, 0),
+            score=score,
+        )
+
+    def search(self, request: SearchRequest) -> SearchPage:
+        """One page of hits with facet counts over the whole match set."""
+        started = time.perf_counter()
+        _check(request, self.max_per_page)
+        parsed = parse(request.query)
+        st = self._state()
+        matches = self._matches(st, parsed)
+        total_mask, facets = count_facets(st.columns, matches, self._filter(request))
+        total = int(total_mask.sum())
+        first = (request.page - 1) * request.per_page
+        hits: tuple[Hit, ...] = ()
+        if first < total:
+            ranked = self._ordered(st, parsed, total_mask, request.sort, first + request.per_page)
+            keys = parsed.highlight_keys()
+            hits = tuple(self._hit(st, d, s, keys, True) for d, s in ranked[first:])
+        return SearchPage(
+            request=request,
+            total=total,
+            hits=hits,
+            facets=facets,
+            elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+
+    def iter_matches(self, request: SearchRequest) -> Iterator[Hit]:
+        """Every paragraph the request matches (no paging, no snippets), in its sort order."""
+        _check(replace(request, page=1, per_page=1), self.max_per_page)
+        parsed = parse(request.query)
+        st = self._state()
+        total_mask, _ = count_facets(st.columns, self._matches(st, parsed), self._filter(request))
+        for d, s in self._ordered(st, parsed, total_mask, request.sort, None):
+            yield self._hit(st, d, s, (), False)
+
+    # documents -----------------------------------------------------------------
+
+    def _summary(self, st: _Opened, article_id: str, docs: np.ndarray) -> ArticleSummary:
+        d = st.searcher.stored_fields(int(docs[0]))
+        year = d.get(f.YEAR) or None
+        return ArticleSummary(
+            id=article_id,
+            title=d.get(f.TITLE, ""),
+            province=d.get(f.PROVINCE, ""),
+            city=d.get(f.CITY, ""),
+            district=d.get(f.DISTRICT, ""),
+            year=year if year != f.NO_YEAR else None,
+            published=d.get(f.PUBLISHED, ""),
+            source=d.get(f.SOURCE, ""),
+            paragraphs=len(docs),
+        )
+
+    def document(self, article_id: str, query: str = "") -> DocumentView:
+        """The whole article, with the query's matching paragraphs highlighted."""
+        st = self._state()
+        docs = st.columns.article_docs(article_id)
+        if not len(docs):
+            raise ArticleNotFound(f"No article with id {article_id!r} is in the index.")
+        try:
+            parsed = parse(query)
+        except QuerySyntaxError:
+            parsed = parse("")  # the document is still worth showing without highlights
+        matched: set[int] = set()
+        if not parsed.is_empty and parsed.groups:
+            q = wq.And([to_whoosh(parsed), wq.Term(f.ARTICLE, article_id)])
+            matched = set(st.searcher.docs_for_query(q))
+        keys = parsed.highlight_keys()
+        paragraphs = []
+        for docnum in docs:
+            d = st.searcher.stored_fields(int(docnum))
+            text = d.get(f.TEXT_FIELD, "")
+            is_match = int(docnum) in matched
+            paragraphs.append(
+                DocParagraph(
+                    position=d.get(f.POSITION, 0),
+                    text=text,
+                    html=highlight(text, keys) if is_match else highlight(text, ()),
+                    section=d.get(f.SECTION, ""),
+                    is_heading=bool(d.get(f.HEADING)),
+                    themes=tuple(t for t in (d.get(f.THEMES) or "").split(",") if t),
+                    matched=is_match,
+                )
+            )
+        return DocumentView(self._summary(st, article_id, docs), tuple(paragraphs), query)
+
+    def articles(self) -> list[ArticleSummary]:
+        """Every article in the index, in index order, with its paragraph count."""
+        st = self._state()
+        return [self._summary(st, a, st.columns.article_docs(a)) for a in st.columns.article_values]
+
+    def close(self) -> None:
+        with self._lock:
+            for o in [*self._retired, self._opened]:
+                if o is not None:
+                    o.close()
+            self._opened, self._retired = None, []

@@ -1,0 +1,217 @@
+"""The command line: a thin layer that validates, calls the library, and prints."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from search.engine import BadRequest, IndexMissing, SearchEngine, SearchRequest
+from search.indexer import IndexBuildError, build_index, read_report
+from search.query import QuerySyntaxError
+from search.settings import Settings
+
+EXPORT_COLUMNS = (
+    "id", "article_id", "title", "province", "city", "district", "year", "themes", "section", "text",
+)  # fmt: skip
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj
+
+
+def _engine(settings: Settings, index_dir: str | None) -> SearchEngine:
+    return SearchEngine(Path(index_dir) if index_dir else settings.index_dir, max_per_page=settings.max_per_page)
+
+
+index_dir_option = click.option(
+    "--index-dir", type=click.Path(file_okay=False), default=None, help="Index folder (default: index/)."
+)
+
+
+@click.group()
+@click.version_option(package_name="cppcc-search")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Full-text search with facets over Chinese CPPCC work reports."""
+    ctx.obj = Settings.from_env()
+
+
+@main.command("index")
+@click.argument("sources", nargs=-1, type=click.Path())
+@index_dir_option
+@click.option("--procs", type=click.IntRange(1, 16), default=1, show_default=True, help="Writer processes.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+def index_cmd(ctx: click.Context, sources: tuple[str, ...], index_dir: str | None, procs: int, quiet: bool) -> None:
+    """Build the index from report files and folders (default: data/reports)."""
+    settings = _settings(ctx)
+    paths = [Path(s) for s in sources] or list(settings.source_dirs)
+    target = Path(index_dir) if index_dir else settings.index_dir
+    try:
+        report = build_index(paths, target, progress=not quiet, procs=procs)
+    except IndexBuildError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"Indexed {report.files} files: {report.articles} articles, {report.paragraphs} paragraphs "
+        f"in {report.seconds:.1f} s -> {report.index_dir}/{report.generation}"
+    )
+    if report.skipped:
+        click.echo(f"Skipped {len(report.skipped)} files:", err=True)
+        for s in report.skipped:
+            click.echo(f"  {s.path}: {s.reason}", err=True)
+
+
+@main.command("search")
+@click.argument("query", default="")
+@click.option("--province", multiple=True, help="Filter; repeat for OR.")
+@click.option("--city", multiple=True, help="Filter; repeat for OR.")
+@click.option("--district", multiple=True, help="Filter; repeat for OR.")
+@click.option("--year", type=int, multiple=True, help="Filter; repeat for OR.")
+@click.option("--year-from", type=int, default=None)
+@click.option("--year-to", type=int, default=None)
+@click.option("--theme", multiple=True, help="Filter; repeat for OR.")
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--per-page", type=click.IntRange(1, 100), default=None)
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
+@index_dir_option
+@click.pass_context
+def search_cmd(
+    ctx: click.Context,
+    query: str,
+    province: tuple[str, ...],
+    city: tuple[str, ...],
+    district: tuple[str, ...],
+    year: tuple[int, ...],
+    year_from: int | None,
+    year_to: int | None,
+    theme: tuple[str, ...],
+    page: int,
+    per_page: int | None,
+    sort: str,
+    as_json: bool,
+    index_dir: str | None,
+) -> None:
+    """Search the index; QUERY may use "phrases", OR, -word, NOT word, title:word."""
+    settings = _settings(ctx)
+    request = SearchRequest(
+        query=query,
+        provinces=province,
+        cities=city,
+        districts=district,
+        years=year,
+        year_from=year_from,
+        year_to=year_to,
+        themes=theme,
+        page=page,
+        per_page=per_page or settings.per_page,
+        sort=sort,
+    )
+    try:
+        result = _engine(settings, index_dir).search(request)
+    except (QuerySyntaxError, BadRequest, IndexMissing) as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+        return
+    click.echo(f"{result.total} paragraphs ({result.elapsed_ms:.0f} ms), page {page} of {result.pages}")
+    for h in result.hits:
+        where = " › ".join(p for p in (h.province, h.city, h.district) if p)
+        click.echo(f"\n[{h.id}] {h.title}  {where}  {h.year or ''}")
+        click.echo("  " + _terminal(h.snippet))
+    for name, values in result.facets.items():
+        if values:
+            shown = ", ".join(f"{v.value} ({v.count})" for v in values[:12])
+            click.echo(f"\n{name}: {shown}")
+
+
+def _terminal(snippet_html: str) -> str:
+    """A snippet for the terminal: <mark> as bold, entities decoded."""
+    from html import unescape
+
+    return unescape(snippet_html.replace("<mark>", "\x1b[1m").replace("</mark>", "\x1b[0m"))
+
+
+@main.command("export")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
+@index_dir_option
+@click.pass_context
+def export_cmd(ctx: click.Context, fmt: str, output: click.utils.LazyFile, index_dir: str | None) -> None:
+    """Write every indexed paragraph with its metadata (the cleaned corpus)."""
+    try:
+        hits = _engine(_settings(ctx), index_dir).iter_matches(SearchRequest(sort="oldest"))
+        if fmt == "csv":
+            writer = csv.writer(output)
+            writer.writerow(EXPORT_COLUMNS)
+        for h in hits:
+            row = h.to_dict()
+            row.pop("snippet")
+            if fmt == "csv":
+                row["themes"] = ";".join(row["themes"])
+                writer.writerow([row[c] if row[c] is not None else "" for c in EXPORT_COLUMNS])
+            else:
+                output.write(json.dumps(row, ensure_ascii=False) + "\n")
+    except IndexMissing as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command("articles")
+@click.option("--json", "as_json", is_flag=True)
+@index_dir_option
+@click.pass_context
+def articles_cmd(ctx: click.Context, as_json: bool, index_dir: str | None) -> None:
+    """List the indexed articles with their metadata and paragraph counts."""
+    try:
+        articles = _engine(_settings(ctx), index_dir).articles()
+    except IndexMissing as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps([a.to_dict() for a in articles], ensure_ascii=False, indent=1))
+        return
+    for a in articles:
+        where = " › ".join(p for p in (a.province, a.city, a.district) if p) or "-"
+        click.echo(f"{a.id}\t{a.year or '-'}\t{where}\t{a.paragraphs}\t{a.title}")
+
+
+@main.command("stats")
+@index_dir_option
+@click.pass_context
+def stats_cmd(ctx: click.Context, index_dir: str | None) -> None:
+    """What the current index holds, and what its build skipped."""
+    target = Path(index_dir) if index_dir else _settings(ctx).index_dir
+    report = read_report(target)
+    if report is None:
+        raise click.ClickException(f"No index has been built in {str(target)!r}: run `cppcc-search index` first.")
+    click.echo(json.dumps(report, ensure_ascii=False, indent=1))
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=5000, show_default=True)
+@index_dir_option
+@click.option("--debug", is_flag=True, help="Flask's reloader and debugger (never in production).")
+@click.pass_context
+def serve_cmd(ctx: click.Context, host: str, port: int, index_dir: str | None, debug: bool) -> None:
+    """Serve the web site locally."""
+    from webui.app import create_app
+
+    settings = _settings(ctx)
+    if index_dir:
+        settings = settings.with_index(index_dir)
+    app = create_app(settings)
+    if debug:
+        app.run(host=host, port=port, debug=True)
+        return
+    from waitress import serve
+
+    click.echo(f"Serving http://{host}:{port}/ (index: {settings.index_dir})")
+    serve(app, host=host, port=port, threads=8)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

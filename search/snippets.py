@@ -1,0 +1,113 @@
+"""Chinese-aware snippets and <mark> highlighting.
+
+Matches are found on the search key (search.normalize), which has the text's
+length, and drawn on the original text: a traditional paragraph found by a
+simplified query shows its own characters highlighted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from html import escape
+
+from search.normalize import search_key
+
+SNIPPET_CHARS = 160
+_SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』\"')）]*")
+
+
+def match_spans(text: str, keys: Sequence[str]) -> list[tuple[int, int]]:
+    """Sorted, merged (start, end) spans of every occurrence of any key in text."""
+    if not text or not keys:
+        return []
+    key_text = search_key(text)
+    spans = []
+    for k in keys:
+        if not k:
+            continue
+        start = key_text.find(k)
+        while start != -1:
+            spans.append((start, start + len(k)))
+            start = key_text.find(k, start + 1)
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def mark(text: str, spans: Sequence[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
+    """text[start:end] as HTML: spans in <mark>, everything escaped."""
+    end = len(text) if end is None else end
+    out = []
+    pos = start
+    for s, e in spans:
+        s, e = max(s, start), min(e, end)
+        if s >= e:
+            continue
+        out.append(escape(text[pos:s]))
+        out.append(f"<mark>{escape(text[s:e])}</mark>")
+        pos = e
+    out.append(escape(text[pos:end]))
+    return "".join(out)
+
+
+def highlight(text: str, keys: Sequence[str]) -> str:
+    """The whole text as HTML with every match in <mark>."""
+    return mark(text, match_spans(text, keys))
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    bounds = []
+    pos = 0
+    for m in _SENTENCE_END.finditer(text):
+        bounds.append((pos, m.end()))
+        pos = m.end()
+    if pos < len(text):
+        bounds.append((pos, len(text)))
+    return bounds
+
+
+def snippet(text: str, keys: Sequence[str], max_chars: int = SNIPPET_CHARS) -> str:
+    """The best sentence(s) of text for the keys, as HTML with the matches in <mark>.
+
+    The best sentence holds the most distinct keys, then the most matches; the
+    following sentences are added while they fit. A sentence longer than max_chars
+    is cut to a window around its first match. Without matches: the opening.
+    """
+    spans = match_spans(text, keys)
+    if len(text) <= max_chars:
+        return mark(text, spans)
+    key_text = search_key(text)
+    sentences = _sentences(text)
+
+    def score(b: tuple[int, int]) -> tuple[int, int, int]:
+        s, e = b
+        inside = [sp for sp in spans if sp[0] >= s and sp[1] <= e]
+        distinct = len({key_text[a:z] for a, z in inside})
+        return (distinct, len(inside), -s)
+
+    best = max(range(len(sentences)), key=lambda i: score(sentences[i])) if spans else 0
+    start, end = sentences[best]
+    i = best + 1
+    while i < len(sentences) and sentences[i][1] - start <= max_chars:
+        end = sentences[i][1]
+        i += 1
+    if end - start > max_chars:
+        first = next((s for s, _ in spans if start <= s < end), start)
+        start = max(start, min(first - max_chars // 4, end - max_chars))
+        end = min(end, start + max_chars)
+        # never cut through a highlighted match
+        for s, e in spans:
+            if s < start < e:
+                start = s
+            if s < end < e:
+                end = e
+    html = mark(text, spans, start, end)
+    lead = "…" if start > 0 else ""
+    tail = "…" if end < len(text) else ""
+    return f"{lead}{html.strip()}{tail}"
