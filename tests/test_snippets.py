@@ -1,0 +1,40 @@
+import re
+
+import pytest
+
+from search.snippets import highlight, match_spans, snippet
+
+
+def test_spans_are_found_on_the_key_and_merged() -> None:
+    assert match_spans("協商議政和协商", ["协商", "商议"]) == [(0, 3), (5, 7)]
+
+
+def test_highlight_marks_the_original_characters_and_escapes_the_rest() -> None:
+    assert highlight("<b>協商</b> & 协商", ["协商"]) == (
+        "&lt;b&gt;<mark>協商</mark>&lt;/b&gt; &amp; <mark>协商</mark>"
+    )
+
+
+def test_short_text_is_shown_whole() -> None:
+    assert snippet("开展协商议政。", ["协商"]) == "开展<mark>协商</mark>议政。"
+
+
+def test_snippet_picks_the_sentence_with_the_most_distinct_terms() -> None:
+    text = "甲" * 100 + "。只有协商。" + "乙" * 100 + "。协商与提案都在这里。" + "丙" * 100 + "。"
+    html = snippet(text, ["协商", "提案"], max_chars=40)
+    assert "<mark>协商</mark>与<mark>提案</mark>都在这里。" in html
+    assert html.startswith("…")
+
+
+def test_long_sentence_is_cut_around_its_first_match_without_cutting_a_mark() -> None:
+    text = "甲" * 300 + "营商环境" + "乙" * 300
+    html = snippet(text, ["营商环境"], max_chars=100)
+    assert "<mark>营商环境</mark>" in html
+    assert len(re.sub(r"</?mark>", "", html)) <= 102 + 4
+
+
+@pytest.mark.parametrize("text", ["", "没有匹配的文字。" * 40])
+def test_no_match_gives_the_opening(text: str) -> None:
+    html = snippet(text, ["协商"])
+    assert "<mark>" not in html
+    assert html.rstrip("…") == text[: len(html.rstrip("…"))]
