@@ -78,6 +78,7 @@ class Mention:
     codes: tuple[str, ...]
     short: bool  # matched by a short form, not the official name
     weight: float = 1.0
+    qualified: bool = False  # right after its parent's name ("济南市|市中区")
 
 
 def adcodes_path() -> Path:
@@ -277,7 +278,9 @@ class Gazetteer:
             if chain is m and not self._boundary_ok(text, m):
                 i += 1
                 continue
-            found.append(Mention(m.start, chain.end, chain.surface, chain.codes, chain.short, weight))
+            found.append(
+                Mention(m.start, chain.end, chain.surface, chain.codes, chain.short, weight, chain is not m)
+            )
             i = chain.end
         return found
 
@@ -323,7 +326,14 @@ class Gazetteer:
         parent's evidence.
         """
         mentions = [m for text, w in parts if text for m in self.mentions(text, w)]
-        named = {c for m in mentions if len(m.codes) == 1 for c in m.codes}
+        # Context: divisions named unambiguously, except by a county's short form, which
+        # must itself be supported by context (海淀 alone is not enough).
+        named = {
+            c
+            for m in mentions
+            if len(m.codes) == 1 and not self._needs_context(m)
+            for c in m.codes
+        }
         context = named | {a for c in named for a in self.ancestors(c)}
         score: dict[str, float] = defaultdict(float)
         total = 0.0
@@ -350,9 +360,13 @@ class Gazetteer:
             best = child
         return self.region(best)
 
+    def _needs_context(self, m: Mention) -> bool:
+        """A county's short form (海淀, 市中) counts only when its city or province is named."""
+        return m.short and not m.qualified and self.divisions[m.codes[0]].level == 3
+
     def _pick(self, m: Mention, context: set[str]) -> str | None:
         codes = m.codes
-        if m.short:
+        if m.short and not m.qualified:
             codes = tuple(
                 c for c in codes
                 if self.divisions[c].level < 3 or context & set(self.ancestors(c))
@@ -361,8 +375,15 @@ class Gazetteer:
             return codes[0]
         if not codes:
             return None
-        supported = [c for c in codes if context & set(self.ancestors(c))]
-        if len(supported) == 1:
+        # The candidate whose closest mentioned ancestor is the most specific wins:
+        # with 济南市 and 山东省 in the text, 济南's 市中区 beats 枣庄's.
+        depth = {
+            c: max((self.divisions[a].level for a in self.ancestors(c) if a in context), default=0)
+            for c in codes
+        }
+        deepest = max(depth.values())
+        supported = [c for c in codes if depth[c] == deepest]
+        if deepest and len(supported) == 1:
             return supported[0]
         top = min(self.divisions[c].level for c in codes)
         highest = [c for c in codes if self.divisions[c].level == top]
