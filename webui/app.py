@@ -1,0 +1,111 @@
+"""The Flask application factory and the error pages.
+
+    create_app()                               # Settings.from_env()
+    create_app(Settings().with_index("index")) # explicit
+    waitress-serve --call webui.app:create_app
+
+Every error a user can cause becomes a 4xx page (or ``{"error": ...}`` under /api/ and
+for the CSV export); nothing else reaches the user as a traceback.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from search.engine import ArticleNotFound, BadRequest, IndexMissing, QuerySyntaxError, SearchEngine
+from search.settings import Settings
+
+from .params import BadParameter
+from .views import bp
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+ERROR_TITLES = {
+    400: "请求有误",
+    404: "未找到",
+    405: "不支持的请求方法",
+    500: "服务器内部错误",
+    503: "索引尚未建立",
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path.endswith(".csv")
+
+
+def _error(status: int, message: str, *, kind: str = "") -> tuple[Response | str, int]:
+    """The error as JSON for API clients, else as a page that keeps the search box."""
+    if _wants_json():
+        return jsonify({"error": message}), status
+    title = ERROR_TITLES.get(status, "出错了")
+    return render_template(
+        "error.html", status=status, title=title, message=message, kind=kind
+    ), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Turn every exception into a friendly page or JSON body with the right status."""
+
+    @app.errorhandler(BadParameter)
+    def bad_parameter(exc: BadParameter):
+        return _error(400, str(exc), kind="params")
+
+    @app.errorhandler(BadRequest)
+    def engine_bad_request(exc: BadRequest):
+        return _error(400, str(exc), kind="params")
+
+    @app.errorhandler(QuerySyntaxError)
+    def bad_query(exc: QuerySyntaxError):
+        return _error(400, str(exc), kind="query")
+
+    @app.errorhandler(ArticleNotFound)
+    def no_article(exc: ArticleNotFound):
+        return _error(
+            404, f"没有找到这篇文章：{request.view_args.get('article_id', '')!s}", kind="doc"
+        )
+
+    @app.errorhandler(IndexMissing)
+    def no_index(exc: IndexMissing):
+        app.logger.warning("index missing: %s", exc)
+        return _error(
+            503,
+            "还没有建立检索索引。请先运行 cppcc-search index 建立索引，然后刷新本页。",
+            kind="index",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        messages = {404: "没有这个页面。", 405: "不支持这种请求方法。"}
+        return _error(exc.code or 500, messages.get(exc.code or 0, exc.description or ""))
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        app.logger.exception("unhandled error on %s", request.path)
+        return _error(500, "服务器出了点问题，请稍后再试。")
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the web app over the index in settings.index_dir (default: Settings.from_env())."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config["SETTINGS"] = settings
+    app.json.ensure_ascii = False  # readable Chinese in /api/ answers
+    app.json.sort_keys = False  # keep the documented key order of SearchPage.to_dict()
+    app.extensions["cppcc_search"] = SearchEngine(
+        settings.index_dir, max_per_page=settings.max_per_page
+    )
+    app.register_blueprint(bp)
+    register_error_handlers(app)
+
+    @app.after_request
+    def security_headers(resp: Response) -> Response:
+        resp.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        return resp
+
+    return app

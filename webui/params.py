@@ -1,0 +1,418 @@
+"""URL arguments <-> SearchRequest, and the links that change one piece of the state.
+
+Every state of the search page lives in the query string (Datasette's convention:
+``q``, repeatable filters ``province``/``city``/``district``/``year``/``theme``,
+``year_from``/``year_to``, and the controls ``sort``, ``per_page``, ``page``).
+This module turns those arguments into a :class:`SearchRequest`, and a request
+back into canonical arguments, so every facet toggle, chip and page link is a
+plain shareable URL. It never imports Flask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Protocol
+from urllib.parse import urlencode
+
+from search.engine import SORTS, FacetValue, SearchPage, SearchRequest
+
+# URL argument -> SearchRequest field, in the order arguments are written into URLs.
+FILTER_ARGS: dict[str, str] = {
+    "province": "provinces",
+    "city": "cities",
+    "district": "districts",
+    "year": "years",
+    "theme": "themes",
+}
+REGION_ARGS = ("province", "city", "district")
+MAX_QUERY_CHARS = 500
+YEAR_MIN, YEAR_MAX = 1900, 2100  # the engine's own bounds
+
+
+class BadParameter(ValueError):
+    """A URL argument has a value the search cannot use; the message names it and the value."""
+
+
+class MultiArgs(Protocol):
+    """What we need of werkzeug's MultiDict (or any multi-valued mapping)."""
+
+    def getlist(self, key: str) -> list[str]: ...
+
+    def get(self, key: str, default: str | None = None) -> str | None: ...
+
+
+def _int_arg(args: MultiArgs, name: str, label: str) -> int | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise BadParameter(f"参数 {name}（{label}）必须是整数，收到的是 {raw!r}。") from None
+
+
+def _year(raw: str, name: str) -> int:
+    try:
+        year = int(raw.strip())
+    except ValueError:
+        raise BadParameter(f"参数 {name}（年份）必须是四位数的年份，收到的是 {raw!r}。") from None
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        raise BadParameter(
+            f"参数 {name}（年份）应在 {YEAR_MIN}–{YEAR_MAX} 之间，收到的是 {raw!r}。"
+        )
+    return year
+
+
+def _values(args: MultiArgs, name: str) -> tuple[str, ...]:
+    """The non-empty values of a repeatable argument, stripped, first occurrence kept."""
+    seen: dict[str, None] = {}
+    for raw in args.getlist(name):
+        value = raw.strip()
+        if value:
+            seen.setdefault(value, None)
+    return tuple(seen)
+
+
+def parse_request(args: MultiArgs, *, per_page: int = 20, max_per_page: int = 100) -> SearchRequest:
+    """Build the SearchRequest the URL arguments describe; raise BadParameter for unusable values."""
+    query = (args.get("q") or "").strip()
+    if len(query) > MAX_QUERY_CHARS:
+        raise BadParameter(f"检索词太长（{len(query)} 个字符），最多 {MAX_QUERY_CHARS} 个字符。")
+
+    page = _int_arg(args, "page", "页码")
+    if page is not None and page < 1:
+        raise BadParameter(f"参数 page（页码）必须是正整数，收到的是 {page!r}。")
+    size = _int_arg(args, "per_page", "每页条数")
+    if size is not None and not 1 <= size <= max_per_page:
+        raise BadParameter(
+            f"参数 per_page（每页条数）应在 1–{max_per_page} 之间，收到的是 {size!r}。"
+        )
+
+    sort = (args.get("sort") or "relevance").strip() or "relevance"
+    if sort not in SORTS:
+        raise BadParameter(f"参数 sort（排序）只能是 {'、'.join(SORTS)} 之一，收到的是 {sort!r}。")
+
+    year_from = (
+        _year(args.get("year_from") or "", "year_from")
+        if (args.get("year_from") or "").strip()
+        else None
+    )
+    year_to = (
+        _year(args.get("year_to") or "", "year_to") if (args.get("year_to") or "").strip() else None
+    )
+    if year_from is not None and year_to is not None and year_from > year_to:
+        year_from, year_to = year_to, year_from  # a reversed range is a slip, not an error
+
+    return SearchRequest(
+        query=query,
+        provinces=_values(args, "province"),
+        cities=_values(args, "city"),
+        districts=_values(args, "district"),
+        years=tuple(_year(v, "year") for v in _values(args, "year")),
+        year_from=year_from,
+        year_to=year_to,
+        themes=_values(args, "theme"),
+        page=page or 1,
+        per_page=size or per_page,
+        sort=sort,
+    )
+
+
+def request_args(req: SearchRequest, *, per_page: int = 20) -> list[tuple[str, str]]:
+    """The canonical URL arguments of a request, defaults left out (inverse of parse_request)."""
+    pairs: list[tuple[str, str]] = []
+    if req.query:
+        pairs.append(("q", req.query))
+    for arg, attr in FILTER_ARGS.items():
+        pairs.extend((arg, str(v)) for v in getattr(req, attr))
+    if req.year_from is not None:
+        pairs.append(("year_from", str(req.year_from)))
+    if req.year_to is not None:
+        pairs.append(("year_to", str(req.year_to)))
+    if req.sort != "relevance":
+        pairs.append(("sort", req.sort))
+    if req.per_page != per_page:
+        pairs.append(("per_page", str(req.per_page)))
+    if req.page != 1:
+        pairs.append(("page", str(req.page)))
+    return pairs
+
+
+def _without(values: tuple, drop: Iterable) -> tuple:
+    dropped = set(drop)
+    return tuple(v for v in values if v not in dropped)
+
+
+@dataclass(frozen=True)
+class Chip:
+    """One active filter, shown as a removable chip."""
+
+    label: str  # "地区"
+    value: str  # "济南市"
+    remove_url: str
+
+
+@dataclass(frozen=True)
+class RegionNode:
+    """One place in the region drill-down tree, with the link that toggles it."""
+
+    arg: str  # "province" | "city" | "district"
+    value: str
+    count: int
+    selected: bool
+    url: str
+    children: tuple[RegionNode, ...] = ()
+
+
+@dataclass(frozen=True)
+class Crumb:
+    """One step of the region breadcrumb; the last one has no link."""
+
+    label: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class YearBar:
+    """One column of the year histogram."""
+
+    value: str
+    count: int
+    percent: int  # height relative to the tallest year, 0-100
+    selected: bool
+    in_range: bool
+    url: str
+
+
+class Links:
+    """Builds URLs for a request: toggles, removals, pages, sorts. Every link resets to page 1."""
+
+    def __init__(self, req: SearchRequest, base: str, *, per_page: int = 20) -> None:
+        self.req = req
+        self.base = base
+        self.default_per_page = per_page
+
+    def url(self, req: SearchRequest, base: str | None = None) -> str:
+        """The URL of a request on this page (or on another base path, like the CSV export)."""
+        query = urlencode(request_args(req, per_page=self.default_per_page))
+        return f"{base or self.base}?{query}" if query else (base or self.base)
+
+    def with_(self, **changes: object) -> str:
+        """This request with some SearchRequest fields changed; page goes back to 1 unless given."""
+        changes.setdefault("page", 1)
+        return self.url(replace(self.req, **changes))
+
+    def current(self, base: str | None = None) -> str:
+        return self.url(self.req, base)
+
+    def page(self, number: int) -> str:
+        return self.with_(page=number)
+
+    def sort(self, sort: str) -> str:
+        return self.with_(sort=sort)
+
+    def per_page(self, size: int) -> str:
+        return self.with_(per_page=size)
+
+    def _drop(self, arg: str, values: Iterable[str]) -> SearchRequest:
+        attr = FILTER_ARGS[arg]
+        current = getattr(self.req, attr)
+        if arg == "year":
+            values = {int(v) for v in values}
+        return replace(self.req, **{attr: _without(current, values)}, page=1)
+
+    def toggle(self, arg: str, value: str) -> str:
+        """Select the value if unselected (OR with the others of its facet), else unselect it."""
+        attr = FILTER_ARGS[arg]
+        current = getattr(self.req, attr)
+        typed: str | int = int(value) if arg == "year" else value
+        if typed in current:
+            return self.remove(arg, value)
+        return self.url(replace(self.req, **{attr: (*current, typed)}, page=1))
+
+    def remove(self, arg: str, value: str) -> str:
+        return self.url(self._drop(arg, [value]))
+
+    def remove_range(self) -> str:
+        return self.url(replace(self.req, year_from=None, year_to=None, page=1))
+
+    def clear_filters(self) -> str:
+        """Keep the query, sort and page size; drop every filter ("清除全部")."""
+        return self.url(
+            replace(
+                self.req,
+                provinces=(),
+                cities=(),
+                districts=(),
+                years=(),
+                year_from=None,
+                year_to=None,
+                themes=(),
+                page=1,
+            )
+        )
+
+    def widen_to(self, level: str) -> str:
+        """Drop the region filters below `level` ("" = all regions, "province", "city")."""
+        keep = REGION_ARGS[: REGION_ARGS.index(level) + 1] if level else ()
+        dropped = {FILTER_ARGS[a]: () for a in REGION_ARGS if a not in keep}
+        return self.url(replace(self.req, **dropped, page=1))
+
+    def hidden_inputs(self, *, exclude: Iterable[str] = ()) -> list[tuple[str, str]]:
+        """The current arguments as (name, value) pairs for hidden form fields, page left out."""
+        skip = {"page", *exclude}
+        return [
+            (k, v)
+            for k, v in request_args(self.req, per_page=self.default_per_page)
+            if k not in skip
+        ]
+
+
+def _region_toggle(
+    links: Links, arg: str, fv: FacetValue, descendants: Mapping[str, tuple[str, ...]]
+) -> str:
+    """Unselecting a place also unselects the places under it, so no orphan filter is left."""
+    if not fv.selected:
+        return links.toggle(arg, fv.value)
+    req = links._drop(arg, [fv.value])
+    for child_arg, values in descendants.items():
+        attr = FILTER_ARGS[child_arg]
+        req = replace(req, **{attr: _without(getattr(req, attr), values)})
+    return links.url(req)
+
+
+def region_tree(page: SearchPage, links: Links) -> tuple[RegionNode, ...]:
+    """Provinces with counts; a selected province opens on its cities, a selected city on its districts."""
+    provinces = page.facets.get("province", ())
+    cities = page.facets.get("city", ())
+    districts = page.facets.get("district", ())
+    req = page.request
+
+    def district_nodes(city: str) -> tuple[RegionNode, ...]:
+        return tuple(
+            RegionNode(
+                "district", d.value, d.count, d.selected, _region_toggle(links, "district", d, {})
+            )
+            for d in districts
+            if d.parent == city
+        )
+
+    def city_nodes(province: str) -> tuple[RegionNode, ...]:
+        nodes = []
+        for c in cities:
+            if c.parent != province:
+                continue
+            kids = (
+                district_nodes(c.value)
+                if c.selected or any(d.selected and d.parent == c.value for d in districts)
+                else ()
+            )
+            under = {"district": tuple(d.value for d in districts if d.parent == c.value)}
+            nodes.append(
+                RegionNode(
+                    "city",
+                    c.value,
+                    c.count,
+                    c.selected,
+                    _region_toggle(links, "city", c, under),
+                    kids,
+                )
+            )
+        return tuple(nodes)
+
+    nodes = []
+    for p in provinces:
+        open_ = p.selected or any(c.selected and c.parent == p.value for c in cities)
+        kids = city_nodes(p.value) if open_ else ()
+        child_cities = tuple(c.value for c in cities if c.parent == p.value)
+        under = {
+            "city": child_cities,
+            "district": tuple(d.value for d in districts if d.parent in child_cities),
+        }
+        nodes.append(
+            RegionNode(
+                "province",
+                p.value,
+                p.count,
+                p.selected,
+                _region_toggle(links, "province", p, under),
+                kids,
+            )
+        )
+    # A place chosen through the URL that the facets no longer list still shows, so it can be removed.
+    listed = {p.value for p in provinces}
+    nodes.extend(
+        RegionNode("province", v, 0, True, links.remove("province", v))
+        for v in req.provinces
+        if v not in listed
+    )
+    return tuple(nodes)
+
+
+def breadcrumb(req: SearchRequest, links: Links) -> tuple[Crumb, ...]:
+    """全部地区 › 山东省 › 济南市: each step widens to that level; the last is where we are."""
+    levels = [("", "全部地区")]
+    for arg in REGION_ARGS:
+        values = getattr(req, FILTER_ARGS[arg])
+        if values:
+            levels.append((arg, "、".join(values)))
+    return tuple(
+        Crumb(label, None if i == len(levels) - 1 else links.widen_to(level))
+        for i, (level, label) in enumerate(levels)
+    )
+
+
+def year_bars(page: SearchPage, links: Links) -> tuple[YearBar, ...]:
+    """The year facet as histogram columns, oldest first."""
+    values = sorted(page.facets.get("year", ()), key=lambda v: v.value)
+    tallest = max((v.count for v in values), default=0) or 1
+    req = page.request
+
+    def in_range(value: str) -> bool:
+        try:
+            year = int(value)
+        except ValueError:
+            return True
+        return (req.year_from is None or year >= req.year_from) and (
+            req.year_to is None or year <= req.year_to
+        )
+
+    return tuple(
+        YearBar(
+            v.value,
+            v.count,
+            max(4, round(100 * v.count / tallest)) if v.count else 0,
+            v.selected,
+            in_range(v.value),
+            links.toggle("year", v.value),
+        )
+        for v in values
+    )
+
+
+def chips(req: SearchRequest, links: Links) -> tuple[Chip, ...]:
+    """The active filters, each with the link that removes it."""
+    labels = {
+        "province": "省份",
+        "city": "城市",
+        "district": "区县",
+        "year": "年份",
+        "theme": "主题",
+    }
+    out: list[Chip] = []
+    for arg, attr in FILTER_ARGS.items():
+        for value in getattr(req, attr):
+            out.append(Chip(labels[arg], str(value), links.remove(arg, str(value))))
+    if req.year_from is not None or req.year_to is not None:
+        span = f"{req.year_from or '…'}–{req.year_to or '…'}"
+        out.append(Chip("年份范围", span, links.remove_range()))
+    return tuple(out)
+
+
+def year_choices(page: SearchPage) -> tuple[str, ...]:
+    """The years offered by the range selects: those in the facet, plus any range end already chosen."""
+    req = page.request
+    years = {v.value for v in page.facets.get("year", ())}
+    years.update(str(y) for y in (req.year_from, req.year_to) if y is not None)
+    return tuple(sorted(years))

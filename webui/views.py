@@ -1,0 +1,225 @@
+"""The routes: search page and its JSON/CSV twins, the document view, the article list.
+
+Each view is thin: URL arguments -> SearchRequest (params.py) -> engine -> template or JSON.
+Errors are raised, not handled here: app.py turns them into 4xx/5xx pages or JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from itertools import chain
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from markupsafe import Markup
+
+from search.engine import (
+    SORTS,
+    DocumentView,
+    Hit,
+    SearchEngine,
+    SearchRequest,
+)
+from search.settings import Settings
+
+from . import params
+
+bp = Blueprint("web", __name__)
+
+CSV_COLUMNS = (
+    "id",
+    "article_id",
+    "title",
+    "province",
+    "city",
+    "district",
+    "year",
+    "themes",
+    "section",
+    "text",
+)
+SORT_LABELS = {"relevance": "相关度", "newest": "最新", "oldest": "最早"}
+PER_PAGE_CHOICES = (20, 50, 100)
+
+
+def get_engine() -> SearchEngine:
+    """The app's one SearchEngine (thread-safe for reads)."""
+    return current_app.extensions["cppcc_search"]
+
+
+def get_settings() -> Settings:
+    return current_app.config["SETTINGS"]
+
+
+def parse_search_args() -> SearchRequest:
+    """The SearchRequest of the current URL; BadParameter (-> 400) if an argument is unusable."""
+    s = get_settings()
+    return params.parse_request(request.args, per_page=s.per_page, max_per_page=s.max_per_page)
+
+
+def links_for(req: SearchRequest) -> params.Links:
+    return params.Links(req, url_for("web.search"), per_page=get_settings().per_page)
+
+
+@bp.get("/")
+def index() -> str:
+    """The home page is the browse view: the search page with no query."""
+    return search()
+
+
+@bp.get("/search")
+def search() -> str:
+    """The search page; an empty query browses everything."""
+    req = parse_search_args()
+    links = links_for(req)
+    page = get_engine().search(req)
+    return render_template(
+        "search.html",
+        page=page,
+        req=req,
+        links=links,
+        regions=params.region_tree(page, links),
+        crumbs=params.breadcrumb(req, links),
+        years=params.year_bars(page, links),
+        year_choices=params.year_choices(page),
+        chips=params.chips(req, links),
+        sorts=[(key, SORT_LABELS.get(key, key)) for key in SORTS],
+        per_page_choices=PER_PAGE_CHOICES,
+    )
+
+
+@bp.get("/api/search")
+def api_search() -> Response:
+    """The search page as JSON: exactly SearchPage.to_dict()."""
+    return jsonify(get_engine().search(parse_search_args()).to_dict())
+
+
+def _csv_line(values: list[Any]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf).writerow(values)
+    return buf.getvalue()
+
+
+def _csv_row(hit: Hit) -> list[Any]:
+    return [
+        hit.id,
+        hit.article_id,
+        hit.title,
+        hit.province,
+        hit.city,
+        hit.district,
+        "" if hit.year is None else hit.year,
+        ";".join(hit.themes),
+        hit.section,
+        hit.text,
+    ]
+
+
+@bp.get("/search.csv")
+def search_csv() -> Response:
+    """Every matching paragraph (not just one page) as CSV, with a BOM so Excel reads the Chinese."""
+    matches = get_engine().iter_matches(parse_search_args())
+    first = next(matches, None)  # a bad query fails here, as a 400, before any byte is sent
+
+    def lines() -> Iterator[str]:
+        yield "\ufeff" + _csv_line(list(CSV_COLUMNS))
+        for hit in chain((first,) if first is not None else (), matches):
+            yield _csv_line(_csv_row(hit))
+
+    return Response(
+        lines(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="cppcc-search.csv"'},
+    )
+
+
+def _back_to_search(query: str) -> str:
+    """Where "返回检索结果" goes: the search page we came from if it is ours, else a search for the query."""
+    ref = request.referrer
+    if ref:
+        parts = urlsplit(ref)
+        if parts.netloc == request.host and parts.path in (
+            url_for("web.index"),
+            url_for("web.search"),
+        ):
+            return parts.path + (f"?{parts.query}" if parts.query else "")
+    return url_for("web.search", q=query) if query else url_for("web.search")
+
+
+@bp.get("/doc/<article_id>")
+def document(article_id: str) -> str:
+    """One whole article, its headings, paragraph anchors and the query's matches."""
+    query = (request.args.get("q") or "").strip()[: params.MAX_QUERY_CHARS]
+    doc = get_engine().document(
+        article_id, query=query
+    )  # an unparsable query just goes unhighlighted
+    return render_template(
+        "document.html",
+        doc=doc,
+        query=query,
+        back_url=_back_to_search(query),
+    )
+
+
+def document_dict(doc: DocumentView) -> dict[str, Any]:
+    """The JSON shape of /api/doc/<id>."""
+    return {
+        "article": doc.article.to_dict(),
+        "query": doc.query,
+        "match_count": doc.match_count,
+        "paragraphs": [
+            {
+                "position": p.position,
+                "anchor": p.anchor,
+                "text": p.text,
+                "html": p.html,
+                "section": p.section,
+                "is_heading": p.is_heading,
+                "themes": list(p.themes),
+                "matched": p.matched,
+            }
+            for p in doc.paragraphs
+        ],
+    }
+
+
+@bp.get("/api/doc/<article_id>")
+def api_document(article_id: str) -> Response:
+    query = (request.args.get("q") or "").strip()[: params.MAX_QUERY_CHARS]
+    return jsonify(document_dict(get_engine().document(article_id, query=query)))
+
+
+@bp.get("/articles")
+def articles() -> str:
+    """Every article in the index, newest first."""
+    items = sorted(
+        get_engine().articles(), key=lambda a: (-(a.year or 0), a.province, a.city, a.title)
+    )
+    return render_template("articles.html", articles=items)
+
+
+@bp.get("/api/articles")
+def api_articles() -> Response:
+    items = get_engine().articles()
+    return jsonify({"total": len(items), "articles": [a.to_dict() for a in items]})
+
+
+@bp.app_template_filter("safe_html")
+def safe_html(html: str) -> Markup:
+    """Mark engine-rendered HTML (snippets, highlighted paragraphs) as safe: the engine escaped it."""
+    return Markup(html)
+
+
+@bp.app_template_filter("region_path")
+def region_path(item: Any) -> str:
+    """ "山东省 › 济南市 › 市中区" from anything with province/city/district."""
+    return " › ".join(p for p in (item.province, item.city, item.district) if p)
+
+
+@bp.app_template_filter("heading_tag")
+def heading_tag(text: str) -> str:
+    """h3 for numbered sub-headings like "（一）…", h2 for the others."""
+    return "h3" if text.lstrip().startswith(("（", "(")) else "h2"
