@@ -104,6 +104,8 @@ def _entry(raw: dict[str, object], where: str) -> Override:
     if not isinstance(file, str) or not file.strip():
         raise ManifestError(f"{where}: 'file' is required, got {file!r}.")
     article = raw.get("article")
+    if article == "":
+        article = None  # an empty CSV cell: the entry applies to the whole file
     if isinstance(article, str):
         article = int(article) if article.strip().isdigit() else article
     if article is not None and (not isinstance(article, int) or isinstance(article, bool) or article < 1):
