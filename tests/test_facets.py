@@ -1,0 +1,73 @@
+"""Facet counting over columns, on hand-made stored documents with chosen counts."""
+
+import numpy as np
+
+from search.facets import Columns, FacetFilter, FacetValue, count_facets
+
+
+def doc(province: str, city: str, district: str, year: int, themes: str, article: str = "a") -> dict:
+    return {
+        "province": province, "city": city, "district": district, "year": year,
+        "themes": themes, "article_id": article, "position": 0,
+    }  # fmt: skip
+
+
+STORED = [
+    (0, doc("山东省", "济南市", "市中区", 2024, "提案工作,协商议政")),
+    (1, doc("山东省", "济南市", "历下区", 2024, "提案工作")),
+    (2, doc("山东省", "枣庄市", "市中区", 2023, "")),
+    (3, doc("甘肃省", "武威市", "", 2024, "生态文明")),
+    (4, doc("甘肃省", "平凉市", "", 0, "协商议政")),
+]
+
+
+def counts(values: tuple[FacetValue, ...]) -> list[tuple[str, int, bool]]:
+    return [(v.value, v.count, v.selected) for v in values]
+
+
+def test_counts_over_all_matches() -> None:
+    cols = Columns(STORED, 5)
+    total, facets = count_facets(cols, np.ones(5, dtype=bool), FacetFilter())
+    assert total.sum() == 5
+    assert counts(facets["province"]) == [("山东省", 3, False), ("甘肃省", 2, False)]
+    assert counts(facets["year"]) == [("2023", 1, False), ("2024", 3, False)]  # no year: not counted
+    assert counts(facets["theme"]) == [("协商议政", 2, False), ("提案工作", 2, False), ("生态文明", 1, False)]
+    # 市中区 of 济南 and 市中区 of 枣庄 are two values with different parents
+    assert sorted((v.value, v.parent, v.count) for v in facets["district"]) == [
+        ("历下区", "济南市", 1), ("市中区", "枣庄市", 1), ("市中区", "济南市", 1),
+    ]  # fmt: skip
+
+
+def test_own_filter_is_ignored_other_filters_apply() -> None:
+    cols = Columns(STORED, 5)
+    chosen = FacetFilter(provinces=("甘肃省",), themes=("协商议政",))
+    total, facets = count_facets(cols, np.ones(5, dtype=bool), chosen)
+    assert np.flatnonzero(total).tolist() == [4]
+    # province counts apply only the theme filter
+    assert counts(facets["province"]) == [("山东省", 1, False), ("甘肃省", 1, True)]
+    # theme counts apply only the province filter
+    assert counts(facets["theme"]) == [("协商议政", 1, True), ("生态文明", 1, False)]
+
+
+def test_or_within_a_facet_and_year_range() -> None:
+    cols = Columns(STORED, 5)
+    total, _ = count_facets(cols, np.ones(5, dtype=bool), FacetFilter(cities=("武威市", "枣庄市")))
+    assert np.flatnonzero(total).tolist() == [2, 3]
+    total, _ = count_facets(cols, np.ones(5, dtype=bool), FacetFilter(year_from=2024))
+    assert np.flatnonzero(total).tolist() == [0, 1, 3]
+    total, _ = count_facets(cols, np.ones(5, dtype=bool), FacetFilter(year_to=2023))
+    assert np.flatnonzero(total).tolist() == [2]
+
+
+def test_a_chosen_value_without_matches_stays_listed() -> None:
+    cols = Columns(STORED, 5)
+    matches = np.array([True, False, False, False, False])
+    _, facets = count_facets(cols, matches, FacetFilter(cities=("武威市",)))
+    assert ("武威市", 0, True) in counts(facets["city"])
+
+
+def test_article_docs_in_reading_order() -> None:
+    stored = [(i, {**doc("山东省", "", "", 2024, ""), "article_id": "x" if i != 1 else "y", "position": 3 - i}) for i in range(4)]
+    cols = Columns(stored, 4)
+    assert cols.article_docs("x").tolist() == [3, 2, 0]
+    assert cols.article_docs("nope").tolist() == []
