@@ -34,7 +34,7 @@ _REVIEW = re.compile(
 _OPENING = re.compile(r"^\s*" + _YEAR + r"\s*年(?:[,，]|是|以来|来)")
 _SINCE = re.compile(_YEAR + r"\s*年以来")
 _FOUNDED = re.compile(r"成立于\s*" + _YEAR + r"\s*年")
-_SPAN = re.compile(r"([一二三四五六七八九十]{1,3}|\d{1,2})\s*年(?:来|的|间|里)")
+_SPAN = re.compile(r"([一二三四五六七八九十]{1,3}|\d{1,2})\s*年(?:来|的|间|里|[。，,])")
 _PLANNING = re.compile(r"将|计划|力争|预计|要着力|目标是")
 _SENTENCE_END = re.compile(r"[。；;!！?？\n]")
 _PAST_YEAR = re.compile(r"过去一年|一年来|这一年|去年")
@@ -84,12 +84,16 @@ def delivery_date(published: str, parts: Sequence[str]) -> tuple[int, int] | Non
 
 
 def year_evidence(
-    title: str, subtitle: str, body: Sequence[str], *, published: str = ""
+    title: str, subtitle: str, body: Sequence[str], *, published: str = "", lead: str = ""
 ) -> list[YearEvidence]:
-    """Every year mention that counts, with its weight and reason (see YEAR_WEIGHTS)."""
+    """Every year mention that counts, with its weight and reason (see YEAR_WEIGHTS).
+
+    Years after the delivery date (`published`, else a date in title, subtitle or lead:
+    "——2025年1月7日在…会议上") are plans, not work done, and are ignored.
+    """
     parts = [match_key(title), match_key(subtitle)]
-    body = [match_key(b) for b in body]
-    delivered = delivery_date(published, parts + body[:3])
+    body = [match_key(b) for b in (lead, *body)]
+    delivered = delivery_date(published, [*parts, body[0]])
     latest = delivered[0] if delivered else 2100
     out: list[YearEvidence] = []
 
@@ -123,21 +127,21 @@ def year_evidence(
 
 
 def detect_year(
-    title: str, subtitle: str, body: Sequence[str], *, published: str = ""
+    title: str, subtitle: str, body: Sequence[str], *, published: str = "", lead: str = ""
 ) -> tuple[int | None, list[YearEvidence]]:
     """The work year reviewed and the evidence; None when nothing supports a year.
 
     Without any year mention, a text published (or delivered) in January-March that speaks
     of "过去一年/一年来" reviews the year before its date.
     """
-    evidence = year_evidence(title, subtitle, body, published=published)
+    evidence = year_evidence(title, subtitle, body, published=published, lead=lead)
     if evidence:
         score: dict[int, float] = defaultdict(float)
         for e in evidence:
             score[e.year] += e.weight
         best = max(score, key=lambda y: (score[y], y))
         return best, evidence
-    delivered = delivery_date(published, [title, subtitle, *body[:3]])
+    delivered = delivery_date(published, [title, subtitle, lead])
     if delivered and delivered[1] <= 3 and any(_PAST_YEAR.search(b) for b in body):
         year = delivered[0] - 1
         return year, [YearEvidence(year, 1.0, "published early in the next year", published)]
@@ -208,7 +212,9 @@ def describe(
         )
     published = str(overrides.get("published") or draft.published)
     body = [b.text for b in draft.blocks[:OPENING_BLOCKS * 3]]
-    year, _evidence = detect_year(draft.title, draft.subtitle, [draft.lead, *body], published=published)
+    year, _evidence = detect_year(
+        draft.title, draft.subtitle, body, published=published, lead=draft.lead
+    )
     if overrides.get("year") is not None:
         year = int(overrides["year"])  # type: ignore[call-overload]
     title = str(overrides.get("title") or draft.title.strip())

@@ -1,0 +1,156 @@
+"""Article metadata: region, work year (with evidence), title synthesis, paragraphs, overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from search.documents import ArticleDraft, Block, Paragraph, Region
+from search.metadata import describe, detect_year
+
+REPORTS = Path(__file__).resolve().parent.parent / "data" / "reports"
+
+
+def draft(title: str, subtitle: str, *blocks: str, published: str = "", lead: str = "") -> ArticleDraft:
+    return ArticleDraft(title, subtitle, tuple(Block(b, b.startswith("#")) for b in blocks), published, lead)
+
+
+# Title, subtitle, lead and opening blocks copied from the five sample reports.
+SEEDS = {
+    "weifang": draft(
+        "奋进新征程 展现新作为", "潍坊市政协2024年工作综述",
+        "日月其迈，时节岁新。回望2024年市政协履职日历，一次次“接地气”的调查研究。",
+        "2024年是新中国成立和人民政协成立75周年。过去一年，在市委坚强领导下，在更好潍坊建设中迈出了坚实步伐。",
+        lead="□本报通讯员 张进 于桐",
+    ),
+    "liaocheng": draft(
+        "", "",
+        "完成協商任務10項,立案提案503件,反映社情民意信息1978篇",
+        "翻開2024年的履職成績單,聊城市政協與時代發展“合轍”,與黨政工作“同頻”",
+        "2024年是新中國成立75周年,也是人民政協成立75周年。對聊城市政協而言,這一年是改革創新、聚力突破的一年。",
+        lead="■ 本報記者 張穎",
+    ),
+    "jinan": draft(
+        "中国人民政治协商会议第十届济南市市中区委员会常务委员会工作报告", "",
+        "各位委员:", "#一、2024年工作回顾",
+        "2024年,是中华人民共和国和中国人民政治协商会议成立75周年。一年来,在中共济南市市中区委的坚强领导下",
+        published="2025-01-07",
+    ),
+    "zibo": draft(
+        "淄博政协这一年|以实干实绩交出履职新答卷", "",
+        "齐鲁网·闪电新闻1月13日讯 时代浪潮,奔涌向前。这便是淄博市政协奏出的2025年“履职乐章”。",
+        "2025年,淄博市政协发挥专门协商机构作用,深调研、建真言、谋良策。",
+        "2026年,淄博市政协将继续胸怀“国之大者”。",
+    ),
+    "wuwei": draft(
+        "凝心聚力促发展 团结奋斗启新程", "政协武威市委员会亮点工作综述",
+        "近年来,武威市政协深入学习贯彻党的二十大和二十届二中、三中全会精神",
+        "联合市中级人民法院推进诉源治理,2024年以来共有124名政协委员参与诉前调解",
+        "与复旦大学合作举办委员培训班。乌鲁木齐市政协来武威考察交流。",
+    ),
+    "pingliang": draft(
+        "履职尽责担使命 奋发进取展作为", "政协平凉市委员会亮点工作综述",
+        "春华秋实,驻足回望,硕果盈枝满庭芳,弦歌不辍谱华章。",
+        "政协平凉市委员会成立于2002年11月,前身为政协甘肃省委员会平凉地区工作委员会,履职历程已有22年。",
+        "二十二年来,平凉市政协团结带领全市政协委员和各界群众",
+    ),
+}
+
+EXPECTED = {
+    "weifang": (Region("山东省", "潍坊市", "", "370700000000"), 2024),
+    "liaocheng": (Region("山东省", "聊城市", "", "371500000000"), 2024),
+    "jinan": (Region("山东省", "济南市", "市中区", "370103000000"), 2024),
+    "zibo": (Region("山东省", "淄博市", "", "370300000000"), 2025),
+    "wuwei": (Region("甘肃省", "武威市", "", "620600000000"), 2024),
+    "pingliang": (Region("甘肃省", "平凉市", "", "620800000000"), 2024),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SEEDS))
+def test_region_and_year_of_hand_built_seed_drafts(name: str) -> None:
+    article = describe(SEEDS[name], article_id=f"{name}-1", source=f"{name}.txt")
+    assert EXPECTED[name] == (article.region, article.year)
+
+
+def test_missing_title_is_synthesised_from_region_and_year() -> None:
+    article = describe(SEEDS["liaocheng"], article_id="001-1", source="001.txt")
+    assert "聊城市政协2024年工作综述" == article.title
+
+
+def test_missing_title_uses_the_subtitle_when_there_is_one() -> None:
+    d = draft("", "——潍坊市政协2024年工作综述", "过去一年，潍坊市政协积极履职。")
+    assert "潍坊市政协2024年工作综述" == describe(d, article_id="a-1", source="a.txt").title
+
+
+@pytest.mark.parametrize(
+    ("title", "subtitle", "body", "published", "expected"),
+    [
+        ("潍坊市政协2024年工作综述", "", [], "", 2024),
+        ("", "", ["回望2024年市政协履职日历"], "", 2024),
+        ("政府工作报告", "", ["一、2024年工作回顾", "2024年,全市经济稳中向好。"], "2025-01-07", 2024),
+        ("", "", ["2025年,淄博市政协发挥作用。", "2026年,淄博市政协将继续努力。"], "", 2025),
+        # years after the delivery date are plans
+        ("", "", ["2024年是关键之年。", "2025年目标是增长5%。"], "2025-01-20", 2024),
+        # no year at all, delivered in January, reviewing "过去一年"
+        ("", "", ["过去一年,市政协认真履职。"], "2025-01-15", 2024),
+        ("", "", ["过去一年,市政协认真履职。"], "", None),
+        ("", "", ["成立于2002年11月", "二十二年来,市政协砥砺奋进"], "", 2024),
+    ],
+)
+def test_detect_year(title: str, subtitle: str, body: list[str], published: str, expected: int | None) -> None:
+    assert expected == detect_year(title, subtitle, body, published=published)[0]
+
+
+def test_year_evidence_explains_the_choice() -> None:
+    year, evidence = detect_year("", "", ["一、2024年工作回顾"], published="2025-01-07")
+    assert 2024 == year
+    assert {"review", "mention"} == {e.reason for e in evidence}
+
+
+def test_delivery_date_in_the_subtitle_caps_years() -> None:
+    body = ["一、过去一年工作回顾", "2006年是十一五开局年。", "2007年,我们将加快发展。"]
+    assert 2006 == detect_year("政府工作报告", "（2007年1月30日）", body)[0]
+
+
+def test_paragraphs_carry_section_heading_and_themes() -> None:
+    d = draft("t", "", "导语", "#一、提案工作", "立案提案503件", published="2025-01-07")
+    article = describe(d, article_id="x-1", source="x.txt")
+    assert (
+        Paragraph(0, "导语", "", False, ()),
+        Paragraph(1, "#一、提案工作", "#一、提案工作", True, ()),
+        Paragraph(2, "立案提案503件", "#一、提案工作", False, ("提案工作",)),
+    ) == article.paragraphs
+    assert "x-1-p2" == article.paragraph_id(2)
+
+
+def test_overrides_beat_detection() -> None:
+    overrides = {"year": 2023, "city": "聊城", "title": "改过的标题", "published": "2024-02-01"}
+    article = describe(SEEDS["weifang"], article_id="a-1", source="a.txt", overrides=overrides)
+    assert ("改过的标题", Region("山东省", "聊城市", "", "371500000000"), 2023, "2024-02-01") == (
+        article.title, article.region, article.year, article.published,
+    )
+
+
+def test_unknown_overridden_place_is_kept_as_given() -> None:
+    article = describe(SEEDS["weifang"], article_id="a-1", source="a.txt", overrides={"city": "桃花源市"})
+    assert Region("", "桃花源市", "", "") == article.region
+
+
+def test_end_to_end_on_the_sample_reports() -> None:
+    clean = pytest.importorskip("search.clean")
+    if not hasattr(clean, "parse_document"):
+        pytest.skip("search.clean.parse_document has not landed yet")
+    got = []
+    for path in sorted(REPORTS.glob("*.txt")):
+        for n, d in enumerate(clean.parse_document(path.read_text(encoding="utf-8")), start=1):
+            a = describe(d, article_id=f"{path.stem}-{n}", source=path.name)
+            got.append((a.region.path(), a.year))
+    assert [
+        (("山东省", "潍坊市"), 2024),
+        (("山东省", "聊城市"), 2024),
+        (("山东省", "济南市", "市中区"), 2024),
+        (("山东省", "淄博市"), 2025),
+        (("甘肃省", "武威市"), 2024),
+        (("甘肃省", "平凉市"), 2024),
+    ] == got
