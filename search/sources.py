@@ -92,7 +92,9 @@ def _decode(data: bytes, path: Path) -> tuple[str, str]:
             try:
                 return data.decode(encoding), encoding
             except UnicodeDecodeError as exc:
-                raise UnreadableSource(path, f"it starts with a {encoding} mark but {exc.reason}") from exc
+                raise UnreadableSource(
+                    path, f"it starts with a {encoding} mark but {exc.reason}"
+                ) from exc
     if b"\x00" in data:
         raise UnreadableSource(path, "it contains NUL bytes, so it is binary, not text")
     try:

@@ -1,0 +1,181 @@
+"""Page furniture around an article: navigation, share buttons, page meta, footers, captions.
+
+The rules are data: lists of regular expressions over stripped lines, in Simplified and
+Traditional forms. `strip_boilerplate` applies them to the lines of one file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_SHORT = 120  # furniture lines are short; a long line is prose even if it names a footer word
+
+# Whole lines that are page furniture wherever they appear.
+DROP_LINES: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(p)
+    for p in (
+        r"(当前位置|當前位置|您的位置|你的位置|您现在的位置)\s*[:：].*",
+        r"[^。，,]{0,30}(首页|首頁|主页)\s*[>＞›»].*",  # breadcrumbs: 首页 > 政协 > 领导讲话
+        r"[^。，,>]{1,20}(\s*[>＞›»]\s*[^。，,>]{1,20}){2,}",
+        r"(分享至|分享到)\s*[:：]?.{0,30}|分享",
+        r"0",  # the share counter scraped beside 分享至
+        r"(【|\[)?\s*(打印本页|打印|关闭窗口|關閉窗口|关闭|返回顶部|返回頂部|收藏本页|纠错)\s*(】|\])?"
+        r"(\s*(【|\[)?\s*(打印本页|打印|关闭窗口|關閉窗口|关闭|返回顶部|收藏本页)\s*(】|\])?)*",
+        r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(\s+\d{1,2}:\d{2}(:\d{2})?)?",  # related-article timestamps
+        r"(访问次数|訪問次數|浏览次数|瀏覽次數|阅读次数|字号|字號)\s*[:：].{0,40}",
+        r"(责任编辑|責任編輯|编辑|編輯|审核|校对)\s*[:：]\s*\S{0,12}(\s+\S{0,12}){0,3}",
+        r"(上一篇|下一篇|相关新闻|相关阅读|相關閱讀|相关链接|扫一扫|掃一掃).{0,60}",
+        r"↑",  # wikisource footnote back-links
+        r"(?i:public domain|false|true)",
+    )
+)
+
+# Lines after which nothing of the article follows: copyright, licences, platform notices.
+HARD_FOOTERS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(p)
+    for p in (
+        r"版权所有|版權所有|(?i:copyright)|©",
+        r"ICP备|ICP備|ICP证|ICP證|公网安备|公網安備|许可证编号|許可證編號",
+        r"举报电话|舉報電話|举报邮箱|舉報郵箱|联合主办|聯合主辦",
+        r"incentive-icons",
+        r"^\d+文章数|^往期回顾|^专题推荐|^无障碍浏览|进入关怀版",
+        r"^打印本页",
+        # wikisource licence boxes under government reports
+        r"^(本作品是|本作品来自|本作品在|这部作品在|這部作品在|本模板所指|版权失效模板)",
+    )
+)
+
+# Platform notices that end an article whatever their length.
+HARD_FOOTER_STARTS = re.compile(r"^(特别声明|特別聲明)\s*[:：]|^Notice: The content above")
+
+# Page-meta lines: their date is the publication date, the line itself is dropped.
+META_DATE = re.compile(
+    r"^(发布日期|发布时间|發佈日期|發布日期|發布時間|发文日期|日期|时间|時間|更新时间)\s*[:：]\s*"
+    r"(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})"
+)
+
+# Photo captions; an unterminated caption may spill a short tail onto the next line.
+CAPTION_LINE = re.compile(r"^[▲△]|^(图为|圖為)")
+CAPTION_TAIL_MAX = 20
+# An image dropped from a page leaves a gap of blank lines followed by its dated caption.
+DATED_CAPTION = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日.{4,120}[。）)]$")
+DATED_CAPTION_MIN_GAP = 3
+INLINE_DROPS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"[（(]本版图片由[^（）()]{1,30}提供[)）]"),
+    re.compile(r"[（(](图片|圖片|摄影|攝影)\s*[:：/][^（）()]{1,20}[)）]"),
+)
+# A hard footer in the first part of a file is page header furniture, not the end.
+HARD_FOOTER_MIN_POSITION = 0.5
+
+TERMINAL = "。！？!?；;…"
+# Site menus flattened to text: many very short lines in a row (首页 / 领导之窗 / | / EN ...).
+MENU_ITEM_MAX = 6
+MENU_MIN_RUN = 5
+_MENU_ITEM = re.compile(r"[^。，,；;：:！？!?]{1,%d}" % MENU_ITEM_MAX)
+
+
+def drop_menus(lines: list[str]) -> tuple[list[str], int]:
+    """Blank out runs of at least MENU_MIN_RUN very short lines (blank lines between allowed)."""
+    out = list(lines)
+    run: list[int] = []
+    dropped = 0
+    for index, line in enumerate([*lines, "。"]):  # the sentinel closes the last run
+        text = line.strip()
+        if not text:
+            continue
+        if _MENU_ITEM.fullmatch(text) and index < len(lines):
+            run.append(index)
+            continue
+        if len(run) >= MENU_MIN_RUN:
+            for i in run:
+                out[i] = ""
+            dropped += len(run)
+        run = []
+    return out, dropped
+
+
+@dataclass(frozen=True)
+class StrippedPage:
+    """The lines of a file with furniture removed ("" keeps paragraph breaks)."""
+
+    lines: tuple[str, ...]
+    published: str  # ISO date from a page-meta line, or ""
+    dropped: int  # non-empty lines removed, for reporting
+
+
+def page_date(line: str) -> str:
+    """The ISO date of a page-meta line (`发布日期:2025-01-07 02:43`), else ""."""
+    m = META_DATE.match(line.strip())
+    if not m:
+        return ""
+    return f"{int(m['y']):04d}-{int(m['m']):02d}-{int(m['d']):02d}"
+
+
+def is_furniture(line: str) -> bool:
+    """True for a line that is navigation, share buttons, timestamps or similar."""
+    line = line.strip()
+    return len(line) <= _SHORT and any(p.fullmatch(line) for p in DROP_LINES)
+
+
+def is_hard_footer(line: str) -> bool:
+    """True for a copyright/licence/platform line after which the article is over."""
+    line = line.strip()
+    if HARD_FOOTER_STARTS.match(line):
+        return True
+    if not line or len(line) > _SHORT or line.endswith("。"):
+        return False
+    return any(p.search(line) for p in HARD_FOOTERS)
+
+
+def _is_terminated(line: str) -> bool:
+    return line.rstrip("”’\"')）》").endswith(tuple(TERMINAL))
+
+
+def strip_boilerplate(lines: list[str]) -> StrippedPage:
+    """Remove page furniture from stripped lines and pick up the page's publication date."""
+    lines, dropped = drop_menus(lines)
+    total = sum(len(line) for line in lines) or 1
+    kept: list[str] = []
+    published = ""
+    seen = 0
+    blank_run = 0
+    caption_open = False  # the previous non-empty line was a caption without an ending
+    for index, raw in enumerate(lines):
+        seen += len(raw)
+        line = raw.strip()
+        for pattern in INLINE_DROPS:
+            line = pattern.sub("", line).strip()
+        if not line:
+            blank_run += 1
+            kept.append("")
+            if not raw.strip():
+                continue
+            dropped += 1  # the line held nothing but an inline drop
+            continue
+        gap, blank_run = blank_run, 0
+        if is_hard_footer(line) and seen >= HARD_FOOTER_MIN_POSITION * total:
+            dropped += sum(1 for rest in lines[index:] if rest.strip())
+            break
+        date = page_date(line)
+        if date:
+            published = published or date
+            dropped += 1
+            continue
+        if caption_open and len(line) <= CAPTION_TAIL_MAX and _is_terminated(line):
+            caption_open = False
+            dropped += 1
+            continue
+        if CAPTION_LINE.match(line):
+            caption_open = not _is_terminated(line)
+            dropped += 1
+            continue
+        caption_open = False
+        if (gap >= DATED_CAPTION_MIN_GAP and DATED_CAPTION.match(line)) or is_furniture(line):
+            dropped += 1
+            continue
+        if is_hard_footer(line):  # early "footer" words: drop the line, keep going
+            dropped += 1
+            continue
+        kept.append(line)
+    return StrippedPage(lines=tuple(kept), published=published, dropped=dropped)

@@ -1,0 +1,486 @@
+"""Raw report text -> cleaned articles: HTML remnants, pinyin glosses, lost characters,
+PDF column spaces and line breaks, article and paragraph boundaries.
+
+`parse_document` is the one entry point; every step is a small function of its own.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+from html.parser import HTMLParser
+
+from pypinyin.pinyin_dict import pinyin_dict
+
+from search.boilerplate import TERMINAL, strip_boilerplate
+from search.documents import ArticleDraft, Block
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_PUNCT = "\u3001-\u3003\u3008-\u3011\u3014-\u301f\uff01-\uff0f\uff1a-\uff1f\u2014\u2026\u201c\u201d\u2018\u2019\u00b7"
+HAN = re.compile(f"[{_HAN}]")
+LOST_MARK = "\u3013"  # 〓 GETA MARK: the typographers' sign for a missing character
+
+# --- HTML -------------------------------------------------------------------------------
+
+BLOCK_TAGS = frozenset(
+    "p div br li ul ol h1 h2 h3 h4 h5 h6 tr table section article blockquote pre hr dd dt".split()
+)
+SKIPPED_TAGS = frozenset({"script", "style", "nav", "header", "footer", "noscript", "template"})
+TAG_REMNANT = re.compile(r"</?(?:b|i|u|em|strong|span|font|a|p|br|div)\b[^>]*>", re.IGNORECASE)
+# `?/b>`: a closing tag whose "<" went down with a lost multibyte character.
+ORPHAN_TAG = re.compile(r"(?<=[?\ufffd])/(?:b|i|u|em|strong|span|font|a|p)>")
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in SKIPPED_TAGS:
+            self.skipping += 1
+        elif tag in BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in SKIPPED_TAGS:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    """Text of an HTML page or fragment; block tags become line breaks, entities are decoded,
+    script/style/nav/header/footer contents are dropped."""
+    parser = _TextExtractor()
+    parser.feed(markup)
+    parser.close()
+    return html.unescape("".join(parser.parts))
+
+
+def has_tag_remnants(text: str) -> bool:
+    """True when plain text still carries HTML tags such as `</b>` or `<br>`."""
+    return bool(TAG_REMNANT.search(text))
+
+
+# --- characters and spacing --------------------------------------------------------------
+
+SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\x0b\x0c]")
+ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
+MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+", re.MULTILINE)
+
+
+def normalize_spacing(text: str) -> str:
+    """Unify line endings, turn odd spaces into plain ones, drop zero-width characters and
+    markdown heading marks. NFKC is deliberately not applied: the stored text stays as found."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
+    text = ZERO_WIDTH.sub("", SPACES.sub(" ", text))
+    text = re.sub(r" {2,}", " ", text)
+    return MARKDOWN_HEADING.sub("", "\n".join(line.strip() for line in text.split("\n")))
+
+
+# --- pinyin glosses ----------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def pinyin_syllables() -> frozenset[str]:
+    """Every toned (and neutral) pinyin syllable pypinyin knows, e.g. "xié", "dān", "me"."""
+    return frozenset(s for value in pinyin_dict.values() for s in value.split(",") if s)
+
+
+_PLAIN_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzü")
+
+
+@lru_cache(maxsize=1)
+def _gloss_pattern() -> re.Pattern[str]:
+    letters = "".join(sorted({c for s in pinyin_syllables() for c in s}))
+    # the run of CJK (or lost) characters before the gloss, then "(" -- or a "?" that swallowed
+    # the "(" together with a lost character -- then the letters and ")"
+    return re.compile(
+        f"(?P<run>[{_HAN}?\ufffd]+)(?:[(（]|(?<=[{_HAN}])\\?)(?P<py>[{letters}]{{1,40}})[)）]"
+    )
+
+
+def split_pinyin(word: str) -> list[str] | None:
+    """Split a word wholly into pinyin syllables (fewest pieces), or None if it cannot be."""
+    syllables = pinyin_syllables()
+    best: list[list[str] | None] = [None] * (len(word) + 1)
+    best[0] = []
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - 7), end):
+            head = best[start]
+            if head is not None and word[start:end] in syllables:
+                if best[end] is None or len(head) + 1 < len(best[end]):  # type: ignore[arg-type]
+                    best[end] = [*head, word[start:end]]
+    return best[-1]
+
+
+def _is_gloss(run: str, letters: str) -> bool:
+    if not any(c not in _PLAIN_LETTERS for c in letters):
+        return False  # no tone mark: (ab), (bei) ... could be anything
+    pieces = split_pinyin(letters)
+    return pieces is not None and len(pieces) <= len(HAN.findall(run))
+
+
+def remove_pinyin_glosses(text: str) -> tuple[str, int]:
+    """Remove pinyin glosses like 協(xié)商 or ?lián) and say how many went."""
+    removed = 0
+
+    def replace(m: re.Match[str]) -> str:
+        nonlocal removed
+        if not _is_gloss(m["run"], m["py"]):
+            return m[0]
+        removed += 1
+        return m["run"]
+
+    return _gloss_pattern().sub(replace, text), removed
+
+
+# --- lost characters ---------------------------------------------------------------------
+
+_LOST_RUN = re.compile("[?\ufffd]+")
+_IMPOSSIBLE_QUESTION = re.compile(f"[{_HAN}]\\?+[,，、。;；:：]")
+
+
+def mark_lost_characters(text: str, *, damaged: bool = False) -> str:
+    """Replace `?`/U+FFFD standing for a lost CJK character with 〓.
+
+    U+FFFD next to a Han character always is one. A `?` is one when it cannot be a question
+    mark (followed by a comma or full stop), or, in a text known to be damaged (glosses or
+    replacement characters found), whenever it touches a Han character. Latin `?` stays.
+    """
+    damaged = damaged or "\ufffd" in text or bool(_IMPOSSIBLE_QUESTION.search(text))
+
+    def replace(m: re.Match[str]) -> str:
+        before = text[m.start() - 1] if m.start() else ""
+        after = text[m.end()] if m.end() < len(text) else ""
+        touches = bool(HAN.match(before) or HAN.match(after))
+        run = m[0]
+        if not touches:
+            return run
+        if "\ufffd" in run or damaged or after in ",，、。;；:：":
+            return LOST_MARK * len(run)
+        return run
+
+    return _LOST_RUN.sub(replace, text)
+
+
+# --- PDF column text ---------------------------------------------------------------------
+
+_WIDE = f"{_HAN}{_CJK_PUNCT}"
+CJK_GAP = re.compile(f"(?<=[{_HAN}]) (?=[{_HAN}])")
+PDF_GAP = re.compile(
+    f'(?<=[{_WIDE}]) +(?=[{_WIDE}0-9"(),;:.!?])|(?<=[{_WIDE}0-9"(),;:.!?]) +(?=[{_WIDE}])'
+)
+PDF_MIN_GAPS = 10
+PDF_GAPS_PER_HAN = 1 / 100  # a PDF column breaks every ~20 characters; prose almost never
+
+
+def has_pdf_signature(text: str) -> bool:
+    """True when spaces between Han characters are frequent enough to be PDF column breaks."""
+    gaps = len(CJK_GAP.findall(text))
+    return gaps >= PDF_MIN_GAPS and gaps >= PDF_GAPS_PER_HAN * len(HAN.findall(text))
+
+
+def is_balanced_phrases(line: str) -> bool:
+    """True for a short title like `凝心聚力促发展 团结奋斗启新程`: equal phrases, no punctuation."""
+    parts = line.split(" ")
+    if not 2 <= len(parts) <= 4 or len(line) > 40:
+        return False
+    if not all(HAN.fullmatch(c) for part in parts for c in part):
+        return False
+    lengths = [len(p) for p in parts]
+    return min(lengths) >= 3 and max(lengths) - min(lengths) <= 1
+
+
+def remove_pdf_spaces(line: str) -> str:
+    """Remove column-break spaces between CJK characters, keeping balanced title phrases."""
+    if is_balanced_phrases(line):
+        return line
+    return PDF_GAP.sub("", line)
+
+
+# --- line kinds --------------------------------------------------------------------------
+
+CLOSERS = "”’\"')）》」』】]"
+NUMBERED = re.compile(
+    r"^(第[一二三四五六七八九十百零]+(部分|章|节|節|篇)|[一二三四五六七八九十]+[、.．]"
+    r"|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、.．](?!\d))"
+)
+HEADING_MAX = 36
+NUMBERED_HEADING_MAX = 50
+TITLE_MAX = 60
+BYLINE = re.compile(
+    r"^[■□●◆◇]?\s*(本报|本報|本刊|本网|本網|特约)?(记者|記者|通讯员|通訊員|撰稿)\s*\S"
+    r"|(记者|記者|通讯员|通訊員).{0,40}(报道|報道)$"
+    f"|^[{_HAN}]( [{_HAN}]){{1,3}}$"  # a speaker's name spaced out on the title page: 习 近 平
+    f"|^.{{0,20}}(省长|市长|区长|县长|主席|总理|书记)\\s+[{_HAN}]( ?[{_HAN}]){{1,3}}$"
+)
+SOURCE_LINE = re.compile(r"^(来源|來源|作者|出处)\s*[:：]")
+SALUTATION = re.compile(r"^各位(委员|委員|代表|同志)(们|們)?\s*[:：,，!！]")
+DASH = re.compile(r"^[-—―一－─]+\s*")
+SUBTITLE_WORDS = re.compile(r"政协|政協|委员会|委員會|综述|綜述|报告|報告|总结|總結|纪实|紀實")
+DATELINE = re.compile(
+    r"\d{4}年\d{1,2}月\d{1,2}日|\d日在|在.{2,40}(会议|會議|大会|大會)上?$"
+    r"|^[（(]\d{4}年.*[)）]$|^\d{4}[-./]\d{1,2}[-./]\d{1,2}"
+)
+DATE = re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
+
+
+def _ends_sentence(text: str) -> bool:
+    return text.rstrip(CLOSERS).endswith(tuple(TERMINAL)) or text.endswith(tuple(TERMINAL))
+
+
+def is_heading(text: str) -> bool:
+    """A heading: short, no sentence inside or at the end, not ending on a comma or colon."""
+    limit = NUMBERED_HEADING_MAX if NUMBERED.match(text) else HEADING_MAX
+    if not text or len(text) > limit or not HAN.search(text):
+        return False
+    if _ends_sentence(text) or text.rstrip(CLOSERS)[-1:] in "，,、：:":
+        return False
+    return not any(mark in text for mark in "。！？；")
+
+
+def is_byline(text: str) -> bool:
+    """A reporter byline (`□本报通讯员 张进 于桐`) or a source line."""
+    return (
+        len(text) <= 60
+        and "。" not in text
+        and bool(BYLINE.search(text) or SOURCE_LINE.match(text))
+    )
+
+
+def is_title_line(text: str) -> bool:
+    """A line that can be an article title: short, no sentence, not a numbered heading."""
+    return (
+        0 < len(text) <= TITLE_MAX
+        and bool(HAN.search(text))
+        and not NUMBERED.match(text)
+        and not DASH.match(text)
+        and not _ends_sentence(text)
+        and "。" not in text
+        and not is_byline(text)
+        and not SALUTATION.match(text)
+    )
+
+
+def is_dateline(text: str) -> bool:
+    """A dateline under a title: `——2025年1月15日在…会议上`, `（2000年1月20日）`."""
+    return len(text) <= 80 and "。" not in text and bool(DATELINE.search(text))
+
+
+def subtitle_of(text: str) -> str:
+    """The subtitle without its dashes (`——潍坊市政协2024年工作综述`), or "" if not one."""
+    if not DASH.match(text) or is_dateline(text):
+        return ""
+    body = DASH.sub("", text)
+    if (
+        len(body) > 50
+        or any(mark in body for mark in "。，,；;")
+        or not SUBTITLE_WORDS.search(body)
+    ):
+        return ""
+    return body
+
+
+# --- paragraphs --------------------------------------------------------------------------
+
+OPENERS = "《（(“‘「『【["
+NEVER_STARTS = "》）)”’」』】],，、。；;：:！!？?"
+LIST_ITEM = re.compile(
+    r"^([-—―－─▲●■□◆]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、.．])"
+)
+LEAD_IN = re.compile(
+    r"^[^，,。；;：:！？]{2,16}[。：:！？]"
+)  # `加强机关自身建设。` opens a paragraph
+JOIN_MIN_LENGTH = 40  # a shorter unterminated line is more likely a heading or a lost tail
+PARALLEL_PREFIX = 3
+
+
+def _glue(left: str, right: str) -> str:
+    if left[-1:].isascii() and left[-1:].isalnum() and right[:1].isascii() and right[:1].isalnum():
+        return f"{left} {right}"
+    return left + right
+
+
+def _must_join(left: str, right: str) -> bool:
+    # A paragraph cannot end on an opening bracket nor start on a closing one or a comma:
+    # that is a link or footnote split out of its sentence (wikisource, some CMS exports).
+    return left.endswith(tuple(OPENERS)) or right.startswith(tuple(NEVER_STARTS))
+
+
+def _starts_paragraph(text: str, *previous: str) -> bool:
+    return (
+        is_heading(text)
+        or is_title_line(text)
+        and len(text) <= HEADING_MAX
+        or bool(LIST_ITEM.match(text) or LEAD_IN.match(text) or SALUTATION.match(text))
+        or text.startswith(("“", '"', "「"))
+        or bool(subtitle_of(text))
+        or is_byline(text)
+        or any(p[:PARALLEL_PREFIX] == text[:PARALLEL_PREFIX] for p in previous if p)
+    )
+
+
+def _is_open_paragraph(text: str) -> bool:
+    """A body paragraph cut off mid-sentence (no final punctuation, too long for a heading)."""
+    return len(text) >= JOIN_MIN_LENGTH and not is_heading(text) and not _ends_sentence(text)
+
+
+def _continues(left: str, right: str, before: str = "") -> bool:
+    return _is_open_paragraph(left) and not _starts_paragraph(right, left, before)
+
+
+LINK_TEXT = re.compile(f"[{_HAN}A-Za-z0-9]{{1,12}}")
+
+
+def _is_link_split(left: str, link: str, right: str) -> bool:
+    # Scraped pages put each hyperlink on a line of its own: `…纳入` / `法制` / `化、规范化轨道。`
+    return (
+        _is_open_paragraph(left)
+        and bool(LINK_TEXT.fullmatch(link))
+        and not is_heading(right)
+        and not LIST_ITEM.match(right)
+        and not right.startswith(("“", '"', "「"))
+        and not (SALUTATION.match(right) or subtitle_of(right) or is_byline(right))
+    )
+
+
+def _untangle_columns(paras: list[str], i: int) -> bool:
+    """Two PDF columns interleaved: A (open), B (new, open), C (short tail of A), D (rest of B).
+
+    Only this exact shape is rewritten to A+C, B+D; anything less certain stays as it is.
+    """
+    if i + 3 >= len(paras):
+        return False
+    a, b, c, d = paras[i : i + 4]
+    if not (_is_open_paragraph(a) and _is_open_paragraph(b) and _starts_paragraph(b, a)):
+        return False
+    if _starts_paragraph(c, b) or not _ends_sentence(c) or len(c) > JOIN_MIN_LENGTH * 1.5:
+        return False
+    if _starts_paragraph(d, b, a):
+        return False
+    paras[i : i + 4] = [_glue(a, c), _glue(b, d)]
+    return True
+
+
+def rejoin_paragraphs(paras: list[str], *, pdf: bool = False) -> tuple[list[str], int]:
+    """Join paragraphs split by line breaks where one clearly continues the other.
+
+    Returns the paragraphs and the number of joins made.
+    """
+    out = list(paras)
+    joins = 0
+    i = 0
+    while i < len(out) - 1:
+        left, right = out[i], out[i + 1]
+        before = out[i - 1] if i else ""
+        after = out[i + 2] if i + 2 < len(out) else ""
+        if after and _is_link_split(left, right, after):
+            out[i : i + 3] = [left + right + after]
+            joins += 2
+            continue
+        if _must_join(left, right) or _continues(left, right, before):
+            out[i : i + 2] = [_glue(left, right)]
+            joins += 1
+            continue
+        if pdf and _untangle_columns(out, i):
+            joins += 2
+            continue
+        i += 1
+    return out, joins
+
+
+# --- articles ----------------------------------------------------------------------------
+
+JUNK_MAX = 15  # an OCR fragment left between two articles
+
+
+def _starts_article(paras: list[str], i: int) -> bool:
+    return i + 1 < len(paras) and is_title_line(paras[i]) and bool(subtitle_of(paras[i + 1]))
+
+
+def split_articles(paras: list[str]) -> list[list[str]]:
+    """Cut a file's paragraphs into articles at each title line followed by a subtitle line.
+
+    A short unpunctuated line just before a new title cannot be a heading (nothing follows
+    it in its article), so it is an OCR fragment and is dropped.
+    """
+    starts = []
+    for i in range(1, len(paras)):
+        previous = paras[starts[-1] if starts else 0 : i]
+        # only a body paragraph before it makes a title line the start of another article
+        if _starts_article(paras, i) and not all(
+            is_heading(p) or is_title_line(p) for p in previous
+        ):
+            starts.append(i)
+    pieces = []
+    for begin, end in zip([0, *starts], [*starts, len(paras)], strict=True):
+        piece = paras[begin:end]
+        while end != len(paras) and piece and len(piece[-1]) <= JUNK_MAX and is_heading(piece[-1]):
+            if re.search(r"[\s\W]", piece[-1]):
+                break  # punctuation or spaces: a real heading shape, keep it
+            piece.pop()
+        if piece:
+            pieces.append(piece)
+    return pieces
+
+
+FRONT_MATTER_MAX = 12  # paragraphs between a title and a salutation that may be a cover page
+COVER_LINE_MAX = 40
+
+
+def build_article(paras: list[str], published: str = "") -> ArticleDraft:
+    """Title, subtitle, lead and blocks of one article's paragraphs."""
+    rest = list(paras)
+    lead: list[str] = []
+    while rest and (is_byline(rest[0]) or is_dateline(rest[0])):
+        lead.append(rest.pop(0))
+    title = rest.pop(0) if rest and is_title_line(rest[0]) and len(rest) > 1 else ""
+    subtitle = subtitle_of(rest[0]) if rest else ""
+    if subtitle:
+        rest.pop(0)
+    # A salutation ("各位委员:") opens the body; short lines before it are a cover page.
+    for i, para in enumerate(rest[:FRONT_MATTER_MAX]):
+        if SALUTATION.match(para):
+            if all(len(p) <= COVER_LINE_MAX for p in rest[:i]):
+                lead.extend(rest[:i])
+                rest = rest[i:]
+            break
+    while rest and (is_byline(rest[0]) or is_dateline(rest[0])):
+        lead.append(rest.pop(0))
+    lead.extend(p for p in rest if is_byline(p))
+    blocks = tuple(Block(p, is_heading(p)) for p in rest if not is_byline(p))
+    if not published:
+        dates = [DATE.search(p) for p in lead]
+        found = next((m for m in dates if m), None)
+        if found:
+            published = f"{int(found['y']):04d}-{int(found['m']):02d}-{int(found['d']):02d}"
+    return ArticleDraft(
+        title=title, subtitle=subtitle, blocks=blocks, published=published, lead="\n".join(lead)
+    )
+
+
+def parse_document(text: str, *, is_html: bool = False) -> list[ArticleDraft]:
+    """Clean one raw file and cut it into articles (most files hold one; none if all noise)."""
+    if is_html or has_tag_remnants(text):
+        text = html_to_text(text)
+    text = ORPHAN_TAG.sub("", text)
+    text = normalize_spacing(text)
+    text, glosses = remove_pinyin_glosses(text)
+    text = mark_lost_characters(text, damaged=glosses > 0)
+    page = strip_boilerplate(text.split("\n"))
+    pdf = has_pdf_signature("\n".join(page.lines))
+    lines = [remove_pdf_spaces(line) for line in page.lines] if pdf else list(page.lines)
+    paras, _ = rejoin_paragraphs([line for line in lines if line], pdf=pdf)
+    return [build_article(piece, page.published) for piece in split_articles(paras)]

@@ -1,0 +1,188 @@
+"""Page furniture: navigation, share buttons, page meta, footers, captions."""
+
+from __future__ import annotations
+
+import pytest
+
+from search.boilerplate import (
+    StrippedPage,
+    drop_menus,
+    is_furniture,
+    is_hard_footer,
+    page_date,
+    strip_boilerplate,
+)
+
+BODY = (
+    "市政协坚持围绕中心、服务大局，深入开展调查研究，提出意见建议50余条，推动解决了一批实际问题。"
+)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "当前位置:",
+        "当前位置：首页 > 政协动态",
+        "首页 > 济南市中区政协 > 领导讲话",
+        "网易首页 > 网易号 > 正文 申请入驻",
+        "分享至",
+        "0",
+        "打印本页 关闭窗口",
+        "【打印】【关闭】",
+        "2025-01-06 09:15:16",
+        "2024-12-27",
+        "访问次数: 字号:[ ]",
+        "责任编辑：王伟",
+        "↑",
+        "Public domain",
+    ],
+)
+def test_furniture_lines(line):
+    assert is_furniture(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        BODY,
+        "强理论 固根基",
+        "分享经验 共促发展",  # a heading that merely starts with 分享
+        "2024年工作回顾",
+        "一、2024年工作回顾",
+        "10",
+    ],
+)
+def test_prose_is_not_furniture(line):
+    assert not is_furniture(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "聊城新聞網 2006-2023 版權所有 聊城市新聞傳媒中心/聊城市政府新聞辦公室 聯合主辦",
+        "互聯網新聞信息服務許可證編號:37120180030 魯ICP備09083931號 魯公網安備 37150202000134號",
+        "本網違法和不良信息舉報電話:18663509279 舉報郵箱:lcxw@lcxw.cn",
+        "Copyright © 2024 济南市市中区政协 版权所有",
+        "特别声明:以上内容(如有图片或视频亦包括在内)为自媒体平台“网易号”用户上传并发布,本平台仅提供信息存储服务。",
+        "Notice: The content above (including the pictures and videos if any) is uploaded and posted by a user of NetEase Hao.",
+        "闪电新闻 incentive-icons",
+        "280228文章数 237024关注度",
+        "往期回顾 全部",
+        "无障碍浏览 进入关怀版",
+        "本作品是中华人民共和国的",
+    ],
+)
+def test_hard_footers(line):
+    assert is_hard_footer(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        BODY,
+        "严肃查处侵犯版权所有人合法权益的行为，全年办理案件120件，挽回经济损失3000余万元。",
+    ],
+)
+def test_prose_is_not_a_hard_footer(line):
+    assert not is_hard_footer(line)
+
+
+@pytest.mark.parametrize(
+    ("line", "date"),
+    [
+        ("发布日期:2025-01-07 02:43 访问次数: 字号:[ ]", "2025-01-07"),
+        ("时间：2026-02-09", "2026-02-09"),
+        ("发布时间：2024年3月5日", "2024-03-05"),
+        ("2025-01-06 09:15:16", ""),  # a sidebar timestamp is not the page's date
+        (BODY, ""),
+    ],
+)
+def test_page_date(line, date):
+    assert date == page_date(line)
+
+
+def test_strip_boilerplate_drops_furniture_and_keeps_the_date():
+    lines = [
+        "当前位置:",
+        "首页 > 济南市中区政协 > 领导讲话",
+        "中国人民政治协商会议第十届济南市市中区委员会常务委员会工作报告",
+        "",
+        "发布日期:2025-01-07 02:43 访问次数: 字号:[ ]",
+        "各位委员:",
+        BODY,
+        BODY,
+        "打印本页 关闭窗口",
+    ]
+    assert StrippedPage(
+        lines=(
+            "中国人民政治协商会议第十届济南市市中区委员会常务委员会工作报告",
+            "",
+            "各位委员:",
+            BODY,
+            BODY,
+        ),
+        published="2025-01-07",
+        dropped=4,
+    ) == strip_boilerplate(lines)
+
+
+def test_hard_footer_drops_everything_after_it():
+    lines = [
+        BODY,
+        BODY,
+        BODY,
+        "特别声明:以上内容为用户上传。",
+        "Notice: The content above",
+        "专题推荐",
+        "洞天福地 花海毕节",
+    ]
+    page = strip_boilerplate(lines)
+    assert (BODY, BODY, BODY) == page.lines
+    assert 4 == page.dropped
+
+
+def test_footer_words_at_the_top_do_not_end_the_file():
+    lines = ["版权所有 某某网", BODY, BODY, BODY]
+    assert (BODY, BODY, BODY) == strip_boilerplate(lines).lines
+
+
+def test_captions_and_their_tails_are_dropped():
+    lines = [
+        BODY,
+        "",
+        "▲ 武威市政协召开专题协商会",
+        "",
+        "▲ 平凉市政协举办五届市政协第一次委员",
+        "",
+        "培训班。",
+        "",
+        "",
+        "",
+        "2024年3月20日，政协委员企业高质量发展协商推动会议召开。",
+        "2024年9月20日，马拉松接力跑活动在齐鲁天路安丘段举办。（本版图片由市政协提供）",
+        "活动，开展各类调研、协商、监督75场次。",
+    ]
+    kept = [line for line in strip_boilerplate(lines).lines if line]
+    # the second dated line follows no gap: it stays, minus its photo credit
+    assert [
+        BODY,
+        "2024年9月20日，马拉松接力跑活动在齐鲁天路安丘段举办。",
+        "活动，开展各类调研、协商、监督75场次。",
+    ] == kept
+
+
+def test_dated_paragraph_without_an_image_gap_stays():
+    lines = [BODY, "", "2024年3月20日，政协委员企业高质量发展协商推动会议召开。"]
+    assert (
+        "2024年3月20日，政协委员企业高质量发展协商推动会议召开。" in strip_boilerplate(lines).lines
+    )
+
+
+def test_drop_menus_blanks_runs_of_short_lines_only():
+    menu = ["首页", "", "领导之窗", "|", "EN", "", "政务服务", "互动交流"]
+    lines = ["河北省2003年政府工作报告", "", *menu, "", BODY, "强理论 固根基", "坚持党建引领", BODY]
+    out, dropped = drop_menus(lines)
+    assert 6 == dropped
+    assert ["河北省2003年政府工作报告", BODY, "强理论 固根基", "坚持党建引领", BODY] == [
+        x for x in out if x
+    ]
