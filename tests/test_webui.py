@@ -1,0 +1,468 @@
+"""The web front end through Flask's test client, over the real index of the sample reports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from html import unescape
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from werkzeug.datastructures import MultiDict
+
+from search.engine import SearchRequest
+from search.normalize import search_key
+from search.settings import Settings
+from webui.app import create_app
+from webui.params import BadParameter, Links, parse_request, request_args
+
+# --- fixtures -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def app(sample_index: Path):
+    return create_app(Settings().with_index(sample_index))
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+# --- helpers: read what the user sees ---------------------------------------------------------
+
+
+def html_of(resp) -> str:
+    return resp.get_data(as_text=True)
+
+
+def shown_total(html: str) -> int:
+    """The result count printed in the summary line."""
+    m = re.search(r'data-total="(\d+)"', html)
+    assert m, "no result count on the page"
+    return int(m.group(1))
+
+
+def hit_items(html: str) -> list[str]:
+    return re.findall(r'<li class="hit">(.*?)</li>\s*(?=<li class="hit">|</ol>)', html, re.S)
+
+
+def hit_links(html: str) -> list[str]:
+    return [unescape(h) for h in re.findall(r'<h2 class="hit-title">\s*<a href="([^"]+)"', html)]
+
+
+def facet_links(html: str, facet: str) -> dict[str, str]:
+    """value -> href of every toggle link of one facet in the sidebar."""
+    found = re.findall(
+        r'<a class="toggle" href="([^"]+)" data-facet="' + facet + r'" data-value="([^"]*)"', html
+    )
+    return {unescape(value): unescape(href) for href, value in found}
+
+
+def args_of(url: str) -> list[tuple[str, str]]:
+    return parse_qsl(urlsplit(url).query)
+
+
+# --- params: URL <-> SearchRequest ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query_string, expected",
+    [
+        ("", SearchRequest()),
+        ("q=+协商+", SearchRequest(query="协商")),
+        (
+            "q=协商&province=山东省&city=济南市&city=潍坊市&city=济南市&year=2024&theme=协商议政",
+            SearchRequest(
+                query="协商",
+                provinces=("山东省",),
+                cities=("济南市", "潍坊市"),
+                years=(2024,),
+                themes=("协商议政",),
+            ),
+        ),
+        ("year_from=2025&year_to=2023", SearchRequest(year_from=2023, year_to=2025)),
+        ("year_from=&year_to=&province=", SearchRequest()),
+        ("page=3&per_page=50&sort=newest", SearchRequest(page=3, per_page=50, sort="newest")),
+    ],
+)
+def test_parse_request(query_string: str, expected: SearchRequest) -> None:
+    assert expected == parse_request(MultiDict(parse_qsl(query_string, keep_blank_values=True)))
+
+
+@pytest.mark.parametrize(
+    "query_string, message_part",
+    [
+        ("page=abc", "page"),
+        ("page=0", "page"),
+        ("per_page=101", "per_page"),
+        ("per_page=0", "per_page"),
+        ("year_from=xyz", "year_from"),
+        ("year_to=99999", "year_to"),
+        ("year=二〇二四", "year"),
+        ("sort=random", "sort"),
+        ("q=" + "政" * 501, "太长"),
+    ],
+)
+def test_parse_request_rejects(query_string: str, message_part: str) -> None:
+    with pytest.raises(BadParameter, match=message_part):
+        parse_request(MultiDict(parse_qsl(query_string)))
+
+
+def test_request_args_round_trip() -> None:
+    req = SearchRequest(
+        query="协商 OR 议政",
+        provinces=("山东省",),
+        cities=("济南市",),
+        districts=("市中区",),
+        years=(2024, 2025),
+        year_from=2020,
+        year_to=2025,
+        themes=("协商议政",),
+        page=2,
+        per_page=50,
+        sort="oldest",
+    )
+    assert req == parse_request(MultiDict(request_args(req)))
+    assert [] == request_args(SearchRequest())
+
+
+def test_links_toggle_reset_page_and_keep_the_rest() -> None:
+    links = Links(SearchRequest(query="协商", cities=("济南市",), page=3), "/search")
+    assert [("q", "协商"), ("city", "济南市"), ("city", "潍坊市")] == args_of(
+        links.toggle("city", "潍坊市")
+    )
+    assert [("q", "协商")] == args_of(links.toggle("city", "济南市"))
+    assert [("q", "协商"), ("city", "济南市"), ("page", "4")] == args_of(links.page(4))
+    assert "/search" == Links(SearchRequest(), "/search").current()
+
+
+# --- search page ------------------------------------------------------------------------------
+
+
+def test_home_is_the_browse_view(client, engine) -> None:
+    everything = engine.search(SearchRequest())
+    resp = client.get("/")
+    html = html_of(resp)
+    assert 200 == resp.status_code
+    assert 'lang="zh-CN"' in html and 'name="viewport"' in html
+    assert everything.total == shown_total(html) > 0
+    assert min(20, everything.total) == len(hit_items(html))
+    provinces = {fv.value for fv in everything.facets["province"]}
+    assert {"山东省", "甘肃省"} <= provinces
+    assert provinces == set(facet_links(html, "province"))
+
+
+def test_search_shows_count_time_and_highlighted_hits(client, engine) -> None:
+    expected = engine.search(SearchRequest(query="协商"))
+    html = html_of(client.get("/search?q=协商"))
+    assert expected.total == shown_total(html) > 20
+    assert "用时" in html and "毫秒" in html
+    hits = hit_items(html)
+    assert 20 == len(hits)
+    assert all(
+        re.search("<mark>[协協]商</mark>", h) for h in hits
+    )  # the corpus has traditional text
+    assert 'value="协商"' in html  # the box keeps the query
+    first = expected.hits[0]
+    assert f"/doc/{first.article_id}?q=%E5%8D%8F%E5%95%86#p{first.position}" == hit_links(html)[0]
+    # region path and year of the first hit are shown
+    path = " › ".join(p for p in (first.province, first.city, first.district) if p)
+    assert path in unescape(hits[0])
+
+
+def test_traditional_query_finds_the_same(client) -> None:
+    simplified = shown_total(html_of(client.get("/search?q=协商")))
+    traditional = client.get("/search?q=協商")
+    assert simplified == shown_total(html_of(traditional))
+    assert 'value="協商"' in html_of(traditional)
+    assert simplified == client.get("/api/search?q=協商").get_json()["total"]
+
+
+def test_phrase_search(client, engine) -> None:
+    data = client.get('/api/search?q="营商环境"&per_page=100').get_json()
+    assert engine.search(SearchRequest(query='"营商环境"', per_page=100)).total == data["total"] > 0
+    assert all("营商环境" in search_key(h["text"]) for h in data["hits"])
+
+
+def test_region_drill_down_province_then_city(client, engine) -> None:
+    html = html_of(client.get("/search?q=协商"))
+    to_shandong = facet_links(html, "province")["山东省"]
+    assert [("q", "协商"), ("province", "山东省")] == args_of(to_shandong)
+
+    html = html_of(client.get(to_shandong))
+    in_shandong = engine.search(SearchRequest(query="协商", provinces=("山东省",)))
+    assert in_shandong.total == shown_total(html)
+    cities = facet_links(html, "city")
+    assert {fv.value for fv in in_shandong.facets["city"] if fv.parent == "山东省"} == set(cities)
+    assert {"济南市", "潍坊市"} <= set(cities)
+    assert "武威市" not in cities  # a 甘肃省 city is not offered under 山东省
+
+    html = html_of(client.get(cities["济南市"]))
+    in_jinan = engine.search(SearchRequest(query="协商", provinces=("山东省",), cities=("济南市",)))
+    assert in_jinan.total == shown_total(html) > 0
+    assert in_jinan.total < in_shandong.total
+    assert all("山东省 › 济南市" in unescape(h) for h in hit_items(html))
+    # breadcrumb: 全部地区 and 山东省 are links that widen, 济南市 is where we are
+    crumbs = re.search(r'<nav class="breadcrumb".*?</nav>', html, re.S).group(0)
+    assert ">全部地区</a>" in crumbs and ">山东省</a>" in crumbs
+    assert '<span class="here" aria-current="location">济南市</span>' in crumbs
+    widen = unescape(re.search(r'<a href="([^"]+)">全部地区</a>', crumbs).group(1))
+    assert [("q", "协商")] == args_of(widen)
+    # unselecting the province also drops its city
+    assert [("q", "协商")] == args_of(facet_links(html, "province")["山东省"])
+
+
+def test_multi_select_is_or_within_a_facet_and_across_facets(client) -> None:
+    def total(qs: str) -> int:
+        return client.get("/api/search?" + qs).get_json()["total"]
+
+    jinan, weifang = total("city=济南市"), total("city=潍坊市")
+    assert jinan > 0 and weifang > 0
+    assert jinan + weifang == total("city=济南市&city=潍坊市")
+    assert 0 == total("province=甘肃省&city=济南市")
+    html = html_of(client.get("/search?city=济南市&city=潍坊市"))
+    assert jinan + weifang == shown_total(html)
+    chips = re.findall(r'<a class="chip" href="([^"]+)"', html)
+    assert [[("city", "潍坊市")], [("city", "济南市")]] == [args_of(unescape(c)) for c in chips]
+    assert 'class="clear-all" href="/search"' in html
+
+
+def test_year_range_filters_and_is_removable(client, engine) -> None:
+    everything = engine.search(SearchRequest())
+    in_2024 = {fv.value: fv.count for fv in everything.facets["year"]}["2024"]
+    data = client.get("/api/search?year_from=2024&year_to=2024&per_page=100").get_json()
+    assert in_2024 == data["total"]
+    assert {2024} == {h["year"] for h in data["hits"]}
+    html = html_of(client.get("/search?year_from=2024&year_to=2024"))
+    assert in_2024 == shown_total(html)
+    assert "2024–2024" in html
+    assert '<option value="2024" selected>' in html
+
+
+def test_pagination(client, engine) -> None:
+    total = engine.search(SearchRequest(query="协商")).total
+    one = hit_links(html_of(client.get("/search?q=协商&per_page=5")))
+    two = hit_links(html_of(client.get("/search?q=协商&per_page=5&page=2")))
+    assert 5 == len(one) == len(two)
+    assert not set(one) & set(two)
+    last = -(-total // 5)
+    html = html_of(client.get("/search?q=协商&per_page=5"))
+    assert f">{last}</a>" in html and 'rel="next"' in html
+    beyond = client.get("/search?q=协商&page=999")
+    assert 200 == beyond.status_code
+    assert [] == hit_items(html_of(beyond))
+    assert "第 999 页没有结果" in html_of(beyond)
+    assert [] == client.get("/api/search?q=协商&page=999").get_json()["hits"]
+
+
+@pytest.mark.parametrize("sort, newest_first", [("newest", True), ("oldest", False)])
+def test_sort_by_year(client, sort: str, newest_first: bool) -> None:
+    hits = client.get(f"/api/search?q=协商&per_page=100&sort={sort}").get_json()["hits"]
+    years = [h["year"] for h in hits if h["year"] is not None]
+    assert len(years) > 1
+    assert sorted(years, reverse=newest_first) == years
+
+
+# --- JSON and CSV twins -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query_string, search_request",
+    [
+        ("q=协商", SearchRequest(query="协商")),
+        ("", SearchRequest()),
+        (
+            "q=协商&province=山东省&theme=协商议政&sort=newest&per_page=7&page=2",
+            SearchRequest(
+                query="协商",
+                provinces=("山东省",),
+                themes=("协商议政",),
+                sort="newest",
+                per_page=7,
+                page=2,
+            ),
+        ),
+    ],
+)
+def test_api_search_is_the_engine_page(client, engine, query_string, search_request) -> None:
+    resp = client.get("/api/search?" + query_string)
+    assert 200 == resp.status_code
+    assert "application/json" == resp.mimetype
+    assert engine.search(search_request).to_dict() == resp.get_json()
+    assert "协商" in resp.get_data(as_text=True) or not search_request.query  # not \u-escaped
+
+
+def test_csv_exports_every_match(client, engine) -> None:
+    total = engine.search(SearchRequest(query="协商", provinces=("山东省",))).total
+    resp = client.get("/search.csv?q=协商&province=山东省")
+    assert 200 == resp.status_code
+    assert resp.mimetype == "text/csv"
+    assert resp.headers["Content-Disposition"].startswith("attachment;")
+    body = resp.get_data()
+    assert body.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert [
+        "id",
+        "article_id",
+        "title",
+        "province",
+        "city",
+        "district",
+        "year",
+        "themes",
+        "section",
+        "text",
+    ] == rows[0]
+    assert total == len(rows) - 1 > 20  # not just one page
+    assert {"山东省"} == {r[3] for r in rows[1:]}
+    assert all("协商" in search_key(r[9]) for r in rows[1:])
+    with_themes = [r[7] for r in rows[1:] if ";" in r[7]]
+    assert with_themes, "themes are joined with ';'"
+
+
+def test_csv_of_no_match_is_just_the_header(client) -> None:
+    body = client.get("/search.csv?q=不存在的词语组合xyzzy").get_data().decode("utf-8-sig")
+    assert 1 == len(list(csv.reader(io.StringIO(body))))
+
+
+def test_api_articles_and_articles_page(client, engine) -> None:
+    articles = engine.articles()
+    data = client.get("/api/articles").get_json()
+    assert len(articles) == data["total"] == len(data["articles"]) >= 6
+    assert [a.to_dict() for a in articles] == data["articles"]
+    html = html_of(client.get("/articles"))
+    assert all(f'href="/doc/{a.id}"' in html for a in articles)
+
+
+# --- document view ----------------------------------------------------------------------------
+
+
+def test_document_view(client, engine) -> None:
+    hit = engine.search(SearchRequest(query="协商")).hits[0]
+    doc = engine.document(hit.article_id, query="协商")
+    resp = client.get(f"/doc/{hit.article_id}?q=协商")
+    html = html_of(resp)
+    assert 200 == resp.status_code
+    assert [p.anchor for p in doc.paragraphs] == re.findall(r'id="(p\d+)"', html)
+    assert f'id="p{hit.position}" class="para matched"' in html
+    assert doc.match_count == html.count("para matched") + html.count("para heading matched") > 0
+    assert "<mark>协商</mark>" in html
+    assert f"{doc.article.paragraphs} 段" in html
+    assert doc.article.source in html
+    assert unescape(doc.article.title) in unescape(html)
+    headings = [p for p in doc.paragraphs if p.is_heading]
+    if headings:
+        assert re.search(r'<h[23] id="p\d+" class="para heading', html)
+    assert 'href="/search?q=%E5%8D%8F%E5%95%86"' in html  # back to the search
+
+
+def test_document_back_link_returns_to_the_referring_search(client, engine) -> None:
+    article_id = engine.articles()[0].id
+    referrer = (
+        "http://localhost/search?q=%E5%8D%8F%E5%95%86&province=%E5%B1%B1%E4%B8%9C%E7%9C%81&page=2"
+    )
+    html = html_of(client.get(f"/doc/{article_id}?q=协商", headers={"Referer": referrer}))
+    assert (
+        'href="/search?q=%E5%8D%8F%E5%95%86&amp;province=%E5%B1%B1%E4%B8%9C%E7%9C%81&amp;page=2"'
+        in html
+    )
+    other = html_of(
+        client.get(f"/doc/{article_id}", headers={"Referer": "https://evil.example/search?q=x"})
+    )
+    assert 'class="back-link"' in other and "evil.example" not in other
+
+
+def test_api_document(client, engine) -> None:
+    article_id = engine.articles()[0].id
+    doc = engine.document(article_id, query="政协")
+    data = client.get(f"/api/doc/{article_id}?q=政协").get_json()
+    assert doc.article.to_dict() == data["article"]
+    assert [p.anchor for p in doc.paragraphs] == [p["anchor"] for p in data["paragraphs"]]
+    assert doc.match_count == data["match_count"] > 0
+
+
+def test_unknown_document_is_404(client) -> None:
+    resp = client.get("/doc/no-such-article")
+    assert 404 == resp.status_code
+    assert "没有找到这篇文章" in html_of(resp) and "no-such-article" in html_of(resp)
+    api = client.get("/api/doc/no-such-article")
+    assert 404 == api.status_code and "error" in api.get_json()
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ['"协商', "协商 OR", "NOT", "title:"])
+def test_malformed_query_is_400_with_a_message(client, query: str) -> None:
+    resp = client.get("/search", query_string={"q": query})
+    assert 400 == resp.status_code
+    html = html_of(resp)
+    assert "请求有误" in html and "Traceback" not in html
+    api = client.get("/api/search", query_string={"q": query})
+    assert 400 == api.status_code
+    assert ["error"] == list(api.get_json())
+    assert api.get_json()["error"]
+    csv_resp = client.get("/search.csv", query_string={"q": query})
+    assert 400 == csv_resp.status_code and "error" in csv_resp.get_json()
+
+
+@pytest.mark.parametrize(
+    "query_string, names",
+    [
+        ("page=abc", "page"),
+        ("year_from=xyz", "year_from"),
+        ("per_page=101", "per_page"),
+        ("sort=bogus", "sort"),
+        ("year=20x4", "year"),
+    ],
+)
+def test_bad_params_are_400_not_500(client, query_string: str, names: str) -> None:
+    resp = client.get("/search?q=协商&" + query_string)
+    assert 400 == resp.status_code
+    assert names in html_of(resp)
+    api = client.get("/api/search?q=协商&" + query_string)
+    assert 400 == api.status_code and names in api.get_json()["error"]
+
+
+def test_unknown_route_is_a_friendly_404(client) -> None:
+    resp = client.get("/nowhere")
+    assert 404 == resp.status_code and "没有这个页面" in html_of(resp)
+    assert {"error": "没有这个页面。"} == client.get("/api/nowhere").get_json()
+
+
+def test_missing_index_is_503_explaining_what_to_run(tmp_path: Path) -> None:
+    client = create_app(Settings().with_index(tmp_path / "empty")).test_client()
+    resp = client.get("/search?q=协商")
+    assert 503 == resp.status_code
+    assert "cppcc-search index" in html_of(resp)
+    api = client.get("/api/search?q=协商")
+    assert 503 == api.status_code and "cppcc-search index" in api.get_json()["error"]
+
+
+# --- escaping ---------------------------------------------------------------------------------
+
+XSS = "<script>alert(1)</script>"
+
+
+def test_query_is_escaped_everywhere(client) -> None:
+    for url in ("/search", "/doc/x", "/articles", "/search.csv"):
+        resp = client.get(url, query_string={"q": XSS})
+        assert "<script>alert(1)" not in resp.get_data(as_text=True)
+    assert "application/json" == client.get("/api/search", query_string={"q": XSS}).mimetype
+    html = html_of(client.get("/search", query_string={"q": XSS}))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_filter_values_are_escaped_in_chips_and_facets(client) -> None:
+    resp = client.get(
+        "/search", query_string={"province": XSS, "theme": '"><img src=x onerror=alert(1)>'}
+    )
+    html = html_of(resp)
+    assert 200 == resp.status_code
+    assert 0 == shown_total(html)
+    assert "<script>alert(1)" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the chip shows it as text
+    assert resp.headers["Content-Security-Policy"].startswith("default-src 'self'")
