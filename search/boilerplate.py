@@ -72,7 +72,7 @@ TERMINAL = "。！？!?；;…"
 # Site menus flattened to text: many very short lines in a row (首页 / 领导之窗 / | / EN ...).
 MENU_ITEM_MAX = 6
 MENU_MIN_RUN = 5
-_MENU_ITEM = re.compile(r"[^。，,；;：:！？!?]{1,%d}" % MENU_ITEM_MAX)
+_MENU_ITEM = re.compile(f"[^。，,；;：:！？!?]{{1,{MENU_ITEM_MAX}}}")
 
 
 def drop_menus(lines: list[str]) -> tuple[list[str], int]:

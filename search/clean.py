@@ -168,7 +168,7 @@ def mark_lost_characters(text: str, *, damaged: bool = False) -> str:
         run = m[0]
         if not touches:
             return run
-        if "\ufffd" in run or damaged or after in ",，、。;；:：":
+        if "\ufffd" in run or damaged or (after and after in ",，、。;；:："):
             return LOST_MARK * len(run)
         return run
 
@@ -192,6 +192,9 @@ def has_pdf_signature(text: str) -> bool:
     return gaps >= PDF_MIN_GAPS and gaps >= PDF_GAPS_PER_HAN * len(HAN.findall(text))
 
 
+BALANCED_PHRASE_MAX = 8
+
+
 def is_balanced_phrases(line: str) -> bool:
     """True for a short title like `凝心聚力促发展 团结奋斗启新程`: equal phrases, no punctuation."""
     parts = line.split(" ")
@@ -200,7 +203,12 @@ def is_balanced_phrases(line: str) -> bool:
     if not all(HAN.fullmatch(c) for part in parts for c in part):
         return False
     lengths = [len(p) for p in parts]
-    return min(lengths) >= 3 and max(lengths) - min(lengths) <= 1
+    # title phrases are 3-8 characters; a column break inside prose leaves longer pieces
+    return (
+        3 <= min(lengths)
+        and max(lengths) <= BALANCED_PHRASE_MAX
+        and max(lengths) - min(lengths) <= 1
+    )
 
 
 def remove_pdf_spaces(line: str) -> str:

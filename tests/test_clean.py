@@ -1,0 +1,516 @@
+"""Cleaning raw report text into articles, paragraphs and headings."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from search.clean import (
+    LOST_MARK,
+    build_article,
+    has_pdf_signature,
+    html_to_text,
+    is_byline,
+    is_heading,
+    is_title_line,
+    mark_lost_characters,
+    normalize_spacing,
+    parse_document,
+    pinyin_syllables,
+    rejoin_paragraphs,
+    remove_pdf_spaces,
+    remove_pinyin_glosses,
+    split_articles,
+    split_pinyin,
+    subtitle_of,
+)
+from search.documents import ArticleDraft, Block
+
+REPORTS = Path(__file__).resolve().parent.parent / "data" / "reports"
+BODY = (
+    "市政协坚持围绕中心、服务大局，深入开展调查研究，提出意见建议50余条，推动解决了一批实际问题。"
+)
+OPEN = "市政协坚持围绕中心、服务大局，深入开展调查研究，组织委员就建筑垃圾渣土治理开展专项视察，市各民主党派参加政协调研视察"
+
+
+@cache
+def sample(stem: str) -> tuple[ArticleDraft, ...]:
+    path = next(REPORTS.glob(f"{stem}_*.txt"))
+    return tuple(parse_document(path.read_text(encoding="utf-8")))
+
+
+def all_blocks() -> list[str]:
+    return [
+        b.text
+        for stem in ("000", "001", "002", "003", "004")
+        for a in sample(stem)
+        for b in a.blocks
+    ]
+
+
+# --- HTML and spacing --------------------------------------------------------------------
+
+
+def test_html_to_text_breaks_blocks_and_drops_scripts_and_navigation():
+    page = (
+        "<html><head><style>p{color:red}</style><script>var a='政协';</script></head><body>"
+        "<nav>首页 | 政协动态</nav><header>站点标题</header>"
+        "<h1>工作报告</h1><p>第一段&nbsp;内容&amp;要点</p><div>第二段<br>第三段</div>"
+        "<ul><li>一项</li><li>二项</li></ul><footer>版权所有</footer></body></html>"
+    )
+    lines = [line for line in normalize_spacing(html_to_text(page)).split("\n") if line]
+    assert ["工作报告", "第一段 内容&要点", "第二段", "第三段", "一项", "二项"] == lines
+
+
+def test_tag_remnants_in_plain_text_are_removed():
+    text = "以“新作为”彰显新担当</b><br>展现协商民主新作为"
+    [article] = parse_document(text + "\n" + BODY)
+    assert ("以“新作为”彰显新担当", (Block("展现协商民主新作为", True), Block(BODY))) == (
+        article.title,
+        article.blocks,
+    )
+
+
+def test_normalize_spacing():
+    raw = "# 奋进新征程\u3000展现新作为\r\n## ——综述\r\u00a0\u00a0强理论\u200b固根基\ufeff\n\t正文"
+    assert "奋进新征程 展现新作为\n——综述\n强理论固根基\n正文" == normalize_spacing(raw)
+
+
+# --- pinyin glosses and lost characters ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("政協(xié)商", "政協商"),
+        ("擔(dān)當", "擔當"),
+        ("任務(wù)10項", "任務10項"),
+        ("相關(guān)議題", "相關議題"),
+        ("發展(zhǎn)", "發展"),
+        ("創新(chuàng xīn)", "創新(chuàng xīn)"),  # a space: not one gloss word, left alone
+        ("質(zhì)量", "質量"),
+        ("協（xié）商", "協商"),  # full-width parentheses
+        ("新?lián)?", "新?"),  # "?" swallowed the "(" with a lost character
+        ("領(lǐng)導", "領導"),
+        ("產(chǎn)學研", "產學研"),
+        ("運(yùn)動", "運動"),
+    ],
+)
+def test_glosses_are_removed(raw, clean):
+    assert clean == remove_pinyin_glosses(raw)[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "党组(扩大)会议学习22次",
+        "(一)始终坚持高举旗帜",
+        "意见(试 行)》",
+        "国内生产总值(GDP)增长5%",
+        "委员工作室149个（市级19个、县区130个）",
+        "委员工作站(室)扩面提质",
+        "市縣(區)政協同步",
+        "北京(beijing)",  # no tone mark
+        "京(běijīng)",  # two syllables after one character
+        "通知(ábc)",  # a tone mark but not pinyin
+        "见附件(a)",
+    ],
+)
+def test_real_parentheses_are_kept(text):
+    assert (text, 0) == remove_pinyin_glosses(text)
+
+
+def test_gloss_count_is_reported():
+    assert ("協商任務", 2) == remove_pinyin_glosses("協(xié)商任務(wù)")
+
+
+def test_syllables_come_from_pypinyin():
+    syllables = pinyin_syllables()
+    assert {"xié", "dān", "zhǎn", "lǐng", "me"} <= syllables
+    assert "xyz" not in syllables
+    assert ["zhuǎn", "huà"] == split_pinyin("zhuǎnhuà")
+    assert split_pinyin("gdp") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "damaged", "marked"),
+    [
+        ("彰顯新?", True, f"彰顯新{LOST_MARK}"),
+        ("下?斬撠煛", True, f"下{LOST_MARK}斬撠煛"),
+        ("履職盡?,始終", False, f"履職盡{LOST_MARK},始終"),  # "?," is never a question
+        ("新\ufffd\ufffd作为", False, f"新{LOST_MARK}{LOST_MARK}作为"),
+        ("为什么要协商?", False, "为什么要协商?"),  # an undamaged text keeps its questions
+        ("见 https://www.gov.cn/a?id=3 页面", True, "见 https://www.gov.cn/a?id=3 页面"),
+        ("What? Really?", True, "What? Really?"),
+    ],
+)
+def test_mark_lost_characters(text, damaged, marked):
+    assert marked == mark_lost_characters(text, damaged=damaged)
+
+
+# --- PDF column text -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "clean"),
+    [
+        (
+            "认真贯彻落实习 近平总书记关于加强和改进人民政协工作的重要 思想",
+            "认真贯彻落实习近平总书记关于加强和改进人民政协工作的重要思想",
+        ),
+        ("为奋力谱写中国式现 代化武威实践新篇章", "为奋力谱写中国式现代化武威实践新篇章"),
+        (
+            "深入学习贯彻党的二十 大和二十届二中、三中全会精神",
+            "深入学习贯彻党的二十大和二十届二中、三中全会精神",
+        ),
+        ('深刻领悟"两个确立" 的决定性意义', '深刻领悟"两个确立"的决定性意义'),
+        ("2024年以来共有 124名政协委员参与诉前调解", "2024年以来共有124名政协委员参与诉前调解"),
+        ("意见(试 行)》,建立", "意见(试行)》,建立"),
+        (
+            "凝心聚力促发展 团结奋斗启新程",
+            "凝心聚力促发展 团结奋斗启新程",
+        ),  # balanced title phrases
+        ("强理论 固根基", "强理论 固根基"),
+        ("Notice: The content above", "Notice: The content above"),
+    ],
+)
+def test_remove_pdf_spaces(line, clean):
+    assert clean == remove_pdf_spaces(line)
+
+
+def test_pdf_signature_only_on_column_text():
+    pdf = (REPORTS / next(p.name for p in REPORTS.glob("004_*"))).read_text(encoding="utf-8")
+    web = (REPORTS / next(p.name for p in REPORTS.glob("000_*"))).read_text(encoding="utf-8")
+    assert [True, False] == [has_pdf_signature(pdf), has_pdf_signature(web)]
+
+
+def test_text_without_the_signature_keeps_its_spaces():
+    [article] = parse_document(
+        f"强理论 固根基\n{BODY}\n“学习新思想 建功新时代”学习实践活动贯穿全年。"
+    )
+    assert "“学习新思想 建功新时代”学习实践活动贯穿全年。" == article.blocks[-1].text
+
+
+# --- line kinds ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "强理论 固根基",
+        "坚持党建引领“聚合力”",
+        "一、2024年工作回顾",
+        "(一)始终坚持高举旗帜,着力铸牢政治之魂",
+        "政治引领,夯实履职“强根基”",
+        "深耕主业:奏响建言“最强音”",
+        "以“新思想”錨定新航向",
+        "第一部分 过去五年工作回顾",
+        "筑牢政治底色,把准正确方向,在思想政治引领上体现更高站位",
+        "（四）精心打造宜居、韧性、智慧城市，城市治理现代化水平进一步提高",
+    ],
+)
+def test_headings(text):
+    assert is_heading(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        BODY,
+        OPEN,  # long and unfinished: a paragraph cut off, not a heading
+        "各位委员:",
+        "2024年，215家住潍省市政协委员所在企业预计实现主营业务收入4814.6亿元，",
+        "(一)以凝心铸魂把方向为根本,持续强化政治建设。坚持和加强党的全面领导。",
+        "打铁必须自身硬。",
+        "Notice: The content above",
+    ],
+)
+def test_not_headings(text):
+    assert not is_heading(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "subtitle"),
+    [
+        ("-政协平凉市委员会亮点工作综述", "政协平凉市委员会亮点工作综述"),
+        ("——潍坊市政协2024年工作综述", "潍坊市政协2024年工作综述"),
+        ("―政协武威市委员会工作报告", "政协武威市委员会工作报告"),
+        ("一政协平凉市委员会亮点工作综述", "政协平凉市委员会亮点工作综述"),
+        ("——202517日在政协第届济南市", ""),  # a dateline, not a subtitle
+        ("——2026年2月3日在上海市第十六届人民代表大会第四次会议上", ""),
+        ("一抓实政协党建,强化教育引领。市政协党组充分发挥作用。", ""),
+        ("——团结联谊聚人心", ""),
+    ],
+)
+def test_subtitle_of(text, subtitle):
+    assert subtitle == subtitle_of(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("□本报通讯员 张进 于桐", True),
+        ("■ 本報記者 張穎", True),
+        ("闪电新闻记者 孙凯旋 通讯员 徐勐 李伟 马斌 报道", True),
+        ("来源：解放日报", True),
+        ("习 近 平", True),
+        ("上海市市长 龚 正", True),
+        ("记者从市政协获悉，全年共立案提案503件，办复率100%。", False),
+        (BODY, False),
+    ],
+)
+def test_is_byline(text, expected):
+    assert expected is is_byline(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("淄博政协这一年|以实干实绩交出履职新答卷", True),
+        ("中国人民政治协商会议第十届济南市市中区委员会常务委员会工作报告", True),
+        ("一、2024年工作回顾", False),
+        ("■ 本報記者 張穎", False),
+        (BODY, False),
+    ],
+)
+def test_is_title_line(text, expected):
+    assert expected is is_title_line(text)
+
+
+# --- paragraphs --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("paras", "joined", "joins"),
+    [
+        (
+            [OPEN, "活动，开展各类调研、协商、监督75场次。"],
+            [OPEN + "活动，开展各类调研、协商、监督75场次。"],
+            1,
+        ),
+        ([OPEN, "凝共识 重协作", BODY], [OPEN, "凝共识 重协作", BODY], 0),  # a heading follows
+        (
+            [OPEN, "加强机关自身建设。坚决贯彻执行中央八项规定。"],
+            [OPEN, "加强机关自身建设。坚决贯彻执行中央八项规定。"],
+            0,
+        ),
+        ([OPEN, "-坚持党的领导,恪守政治原则。"], [OPEN, "-坚持党的领导,恪守政治原则。"], 0),
+        (
+            [
+                "二十二年的栉风沐雨、同心筑梦,市政协在团结民主中谱写了一曲聚同化异、广聚共识的铿锵乐",
+                "二十二年的奋楫前行、守正创新,市政协汇聚了磅礴力量。",
+            ],
+            [
+                "二十二年的栉风沐雨、同心筑梦,市政协在团结民主中谱写了一曲聚同化异、广聚共识的铿锵乐",
+                "二十二年的奋楫前行、守正创新,市政协汇聚了磅礴力量。",
+            ],
+            0,
+        ),
+        (
+            [BODY, "同心同向同行，汇识汇智汇力。"],
+            [BODY, "同心同向同行，汇识汇智汇力。"],
+            0,
+        ),  # A is finished
+        (
+            ["依据《", "中华人民共和国著作权法", "》第五条，本作品不适用于该法。"],
+            ["依据《中华人民共和国著作权法》第五条，本作品不适用于该法。"],
+            2,
+        ),
+        ([OPEN + "纳入", "法制", "化、规范化轨道。"], [OPEN + "纳入法制化、规范化轨道。"], 2),
+    ],
+)
+def test_rejoin_paragraphs(paras, joined, joins):
+    assert (joined, joins) == rejoin_paragraphs(paras)
+
+
+def test_interleaved_pdf_columns_are_untangled_only_in_pdf_mode():
+    a = "构建新时代公益保护协同监督新模式,全市检察机关通过梳理政协提案和社情民意信息发现公益诉讼案件线索78条,"
+    b = "聚焦服务发展主动担当作为。探索建立政协助力经济社会高质量发展、招商引资走深走实、营"
+    c = "立案办理公益诉讼案件69件,制发检察建议57件。"
+    d = "商环境提质增效等3项工作机制,以协商有方、监督有力、参政有为的实际行动助力高质量发展。"
+    assert ([a + c, b + d], 2) == rejoin_paragraphs([a, b, c, d], pdf=True)
+    # without the PDF signature only the safe single join applies: b's tail is lost to c
+    assert 4 > len(rejoin_paragraphs([a, b, c, d])[0])
+
+
+def test_split_articles_at_title_and_subtitle_and_drops_junk_between():
+    paras = [
+        "凝心聚力促发展 团结奋斗启新程",
+        "-政协武威市委员会亮点工作综述",
+        BODY,
+        "我多人感恩物题多",
+        "履职尽责担使命 奋发进取展作为",
+        "-政协平凉市委员会亮点工作综述",
+        BODY,
+        "强理论 固根基",
+    ]
+    assert [paras[:3], paras[4:]] == split_articles(paras)
+
+
+def test_title_lines_without_body_do_not_make_an_article():
+    paras = [
+        "决胜全面建成小康社会 (十九大)",
+        "为夺取新时代中国特色社会主义伟大胜利",
+        "——在中国共产党第十九次全国代表大会上的报告",
+        BODY,
+    ]
+    assert [paras] == split_articles(paras)
+
+
+def test_build_article_moves_cover_page_before_salutation_into_lead():
+    paras = [
+        "中国人民政治协商会议第十届济南市市中区委员会常务委员会工作报告",
+        "中国人民政治协商会议",
+        "工作报",
+        "——202517日在政协第届济南市",
+        "王书信",
+        "各位委员:",
+        BODY,
+        "一、2024年工作回顾",
+        BODY,
+    ]
+    assert ArticleDraft(
+        title=paras[0],
+        subtitle="",
+        blocks=(Block("各位委员:"), Block(BODY), Block("一、2024年工作回顾", True), Block(BODY)),
+        published="2025-01-07",
+        lead="中国人民政治协商会议\n工作报\n——202517日在政协第届济南市\n王书信",
+    ) == build_article(paras, "2025-01-07")
+
+
+def test_published_from_a_dateline_in_the_lead():
+    paras = [
+        "2000年政府工作报告",
+        "———在河北省第九届人民代表大会第三次会议上",
+        "河北省人民政府省长 钮茂生",
+        "（2000年1月20日）",
+        "各位代表：",
+        BODY,
+    ]
+    article = build_article(paras)
+    assert ("2000-01-20", "", "各位代表：") == (
+        article.published,
+        article.subtitle,
+        article.blocks[0].text,
+    )
+
+
+def test_empty_and_noise_only_documents_give_no_articles():
+    assert [] == parse_document("")
+    assert [] == parse_document("当前位置:\n首页 > 政协 > 新闻\n分享至\n0\n")
+
+
+# --- the sample reports ------------------------------------------------------------------
+
+
+def test_sample_article_counts_and_titles():
+    titles = {
+        stem: [(a.title, a.subtitle) for a in sample(stem)]
+        for stem in ("000", "001", "002", "003", "004")
+    }
+    assert {
+        "000": [("奋进新征程 展现新作为", "潍坊市政协2024年工作综述")],
+        "001": [("", "")],
+        "002": [("中国人民政治协商会议第十届济南市市中区委员会常务委员会工作报告", "")],
+        "003": [("淄博政协这一年|以实干实绩交出履职新答卷", "")],
+        "004": [
+            ("凝心聚力促发展 团结奋斗启新程", "政协武威市委员会亮点工作综述"),
+            ("履职尽责担使命 奋发进取展作为", "政协平凉市委员会亮点工作综述"),
+        ],
+    } == titles
+
+
+def test_sample_leads_and_dates():
+    leads = {
+        stem: [(a.lead.split("\n")[0], a.published) for a in sample(stem)]
+        for stem in ("000", "001", "002", "003")
+    }
+    assert {
+        "000": [("□本报通讯员 张进 于桐", "")],
+        "001": [("■ 本報記者 張穎", "")],
+        "002": [("中国人民政治协商会议", "2025-01-07")],
+        "003": [("闪电新闻记者 孙凯旋 通讯员 徐勐 李伟 马斌 报道", "")],
+    } == leads
+
+
+@pytest.mark.parametrize(
+    "residue",
+    [
+        "(xié)",
+        "(wù)",
+        "lián)",
+        "版權所有",
+        "版权所有",
+        "Notice:",
+        "特别声明",
+        "打印本页",
+        "当前位置",
+        "▲",
+        "分享至",
+        "incentive-icons",
+        "2025-01-06 09:15:16",
+        "本版图片",
+        "我多人感恩物题多",
+        "?",
+    ],
+)
+def test_no_residue_in_any_sample_block(residue):
+    assert [] == [text for text in all_blocks() if residue in text]
+
+
+def test_seed_004_pdf_spaces_are_gone():
+    text = "\n".join(b.text for a in sample("004") for b in a.blocks)
+    assert (
+        "习近平" in text,
+        "中国式现代化" in text,
+        "习 近平" in text,
+        "中国式现 代化" in text,
+    ) == (True, True, False, False)
+
+
+def test_seed_004_interleaved_columns_are_restored():
+    texts = [b.text for b in sample("004")[0].blocks]
+    assert any(
+        t.endswith("发现公益诉讼案件线索78条,立案办理公益诉讼案件69件,制发检察建议57件。")
+        for t in texts
+    )
+    assert any("招商引资走深走实、营商环境提质增效等3项工作机制" in t for t in texts)
+
+
+def test_seed_002_body_starts_at_the_salutation():
+    [article] = sample("002")
+    assert [
+        Block("各位委员:"),
+        Block("我代表政协第届济南市市中区委员会常务委员会,向大会报告工作,请予审议。"),
+        Block("一、2024年工作回顾", True),
+    ] == list(article.blocks[:3])
+    assert "2025-01-07" == article.published
+
+
+def test_seed_001_lost_characters_are_marked():
+    [article] = sample("001")
+    assert Block(f"以“新作為”彰顯新{LOST_MARK}", True) in article.blocks
+    assert article.blocks[-1].text.startswith(f"新時代呼喚新{LOST_MARK},新征程呼喚新作為。")
+
+
+def test_seed_000_headings_and_caption_gap():
+    [article] = sample("000")
+    headings = [b.text for b in article.blocks if b.is_heading]
+    assert [
+        "强理论 固根基",
+        "坚持党建引领“聚合力”",
+        "聚合力 谋发展",
+        "书写履职尽责“优答卷”",
+        "凝共识 重协作",
+        "奏响界别奋进“最强音”",
+        "求实效 出实招",
+        "助力委员企业“加速跑”",
+        "练本领 提能力",
+        "扛牢使命担当“挑大梁”",
+    ] == headings
+    # the paragraph broken around two photo captions is whole again
+    assert any(
+        "参加政协调研视察活动，开展各类调研、协商、监督75场次" in b.text for b in article.blocks
+    )
