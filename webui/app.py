@@ -65,7 +65,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ArticleNotFound)
     def no_article(exc: ArticleNotFound):
         return _error(
-            404, f"没有找到这篇文章：{request.view_args.get('article_id', '')!s}", kind="doc"
+            404,
+            f"没有找到这篇文章：{(request.view_args or {}).get('article_id', '')!s}",
+            kind="doc",
         )
 
     @app.errorhandler(IndexMissing)

@@ -1,0 +1,178 @@
+"""What a person sees: headless Debian Chromium driving the real site over the sample index."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from werkzeug.serving import make_server
+
+from search.settings import Settings
+from webui.app import create_app
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="module")
+def base_url(sample_index: Path) -> Iterator[str]:
+    """The app served on a free localhost port from a background thread."""
+    server = make_server(
+        "127.0.0.1", 0, create_app(Settings().with_index(sample_index)), threaded=True
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.skip(f"Debian's chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    p = context.new_page()
+    p.set_default_timeout(TIMEOUT_MS)
+    yield p
+    context.close()
+
+
+def total(page) -> int:
+    return int(page.locator("[data-total]").get_attribute("data-total"))
+
+
+def url_args(page) -> list[tuple[str, str]]:
+    return parse_qsl(urlsplit(page.url).query)
+
+
+def test_search_drill_down_year_range_and_document(page, base_url: str) -> None:
+    from playwright.sync_api import expect
+
+    # Type a query and submit the form.
+    page.goto(base_url + "/")
+    everything = total(page)
+    page.fill("#q", "协商")
+    page.press("#q", "Enter")
+    page.wait_for_url(re.compile(r"/search\?q="))
+    assert [("q", "协商")] == url_args(page)
+    found = total(page)
+    assert 0 < found < everything
+    marks = page.locator(".snippet mark").all_inner_texts()
+    assert marks and set(marks) <= {"协商", "協商"}
+    assert 20 == page.locator("li.hit").count()
+
+    # Drill down: 山东省, then 济南市.
+    page.locator('.facet-region a[data-facet="province"][data-value="山东省"]').click()
+    page.wait_for_url(re.compile("province="))
+    in_shandong = total(page)
+    assert 0 < in_shandong < found
+    expect(page.locator('.facet-region a[data-facet="city"][data-value="济南市"]')).to_be_visible()
+    expect(page.locator('.facet-region a[data-facet="city"][data-value="武威市"]')).to_have_count(0)
+    page.locator('.facet-region a[data-facet="city"][data-value="济南市"]').click()
+    page.wait_for_url(re.compile("city="))
+    assert [("q", "协商"), ("province", "山东省"), ("city", "济南市")] == url_args(page)
+    in_jinan = total(page)
+    assert 0 < in_jinan < in_shandong
+    assert ["全部地区", "山东省", "济南市"] == re.split(
+        r"\s*›\s*", page.locator(".breadcrumb").inner_text().strip()
+    )
+    chips = [c.replace("\n", "") for c in page.locator(".chip").all_inner_texts()]
+    assert ["省份：山东省×", "城市：济南市×"] == chips
+    regions = page.locator(".hit-meta .region").all_inner_texts()
+    assert len(regions) == min(in_jinan, 20)
+    assert all(r.startswith("山东省 › 济南市") for r in regions)
+
+    # Widen through the breadcrumb back to every region.
+    page.locator(".breadcrumb a", has_text="全部地区").click()
+    page.wait_for_url(re.compile(r"/search\?q=[^&]*$"))
+    assert found == total(page)
+    expect(page.locator(".chip")).to_have_count(0)
+
+    # A year range: the count becomes the 2024 column of the histogram.
+    in_2024 = int(page.locator('.bar-col[data-year="2024"] .bar-count').inner_text())
+    province_counts = page.locator(
+        '.facet-region a[data-facet="province"] .count'
+    ).all_inner_texts()
+    page.select_option("#year_from", "2024")
+    page.select_option("#year_to", "2024")
+    page.locator(".year-range button").click()
+    page.wait_for_url(re.compile("year_to=2024"))
+    assert [("q", "协商"), ("year_from", "2024"), ("year_to", "2024")] == url_args(page)
+    assert in_2024 == total(page)
+    assert (
+        sum(
+            map(
+                int, page.locator('.facet-region a[data-facet="province"] .count').all_inner_texts()
+            )
+        )
+        == in_2024
+    )
+    if in_2024 < found:  # some hits are from other years (or undated): the counts must have moved
+        assert (
+            province_counts
+            != page.locator('.facet-region a[data-facet="province"] .count').all_inner_texts()
+        )
+    years = {y.replace(" 年", "") for y in page.locator(".hit-meta .year").all_inner_texts()}
+    assert years <= {"2024"}
+
+    # The back button restores the previous state.
+    page.go_back()
+    page.wait_for_url(re.compile(r"/search\?q=[^&]*$"))
+    assert found == total(page)
+    page.go_forward()
+    page.wait_for_url(re.compile("year_to=2024"))
+
+    # Open a document from a hit: we land on its paragraph, visible and marked.
+    first = page.locator(".hit-title a").first
+    href = first.get_attribute("href")
+    anchor = href.rsplit("#", 1)[1]
+    assert re.fullmatch(r"p\d+", anchor)
+    first.click()
+    page.wait_for_url(re.compile(r"/doc/.*#p\d+$"))
+    target = page.locator(f"#{anchor}")
+    expect(target).to_be_in_viewport()
+    expect(target).to_have_class(re.compile(r"\bmatched\b"))
+    assert target.evaluate("el => el.matches(':target')")
+    assert target.locator("mark").count() > 0
+    background = target.evaluate("el => getComputedStyle(el).backgroundColor")
+    assert background not in ("rgba(0, 0, 0, 0)", "transparent")
+    expect(page.locator("h1")).not_to_be_empty()
+    expect(page.locator(".back-link")).to_have_attribute("href", re.compile(r"^/search\?q="))
+
+
+def test_phone_width_puts_the_filters_under_the_results(page, base_url: str) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(base_url + "/search?q=协商")
+    results = page.locator(".results").bounding_box()
+    facets = page.locator("#filters").bounding_box()
+    assert facets["y"] > results["y"] + results["height"] - 1
+    assert results["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
