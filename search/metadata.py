@@ -38,6 +38,12 @@ _SPAN = re.compile(r"([一二三四五六七八九十]{1,3}|\d{1,2})\s*年(?:来
 _PLANNING = re.compile(r"将|计划|力争|预计|要着力|目标是")
 _SENTENCE_END = re.compile(r"[。；;!！?？\n]")
 _PAST_YEAR = re.compile(r"过去一年|一年来|这一年|去年")
+# A report delivered to a session ("政府工作报告", "常务委员会工作报告"): a year in its title
+# is the session's year, not the year reviewed.
+_SESSION_REPORT = re.compile(r"工作报告")
+# Titles of national bodies: their reports are about the whole country, whatever places
+# the text mentions (海南自由贸易港, 雄安新区).
+NATIONAL_TITLE = re.compile(r"国务院|全国人民代表大会|全国代表大会|全国委员会|中华人民共和国|中共中央")
 
 YEAR_WEIGHTS = {
     "review": 12.0, "title": 10.0, "subtitle": 8.0, "opening": 3.0,
@@ -94,7 +100,13 @@ def year_evidence(
     parts = [match_key(title), match_key(subtitle)]
     body = [match_key(b) for b in (lead, *body)]
     delivered = delivery_date(published, [*parts, body[0]])
+    session = bool(_SESSION_REPORT.search(parts[0]))
+    if session and delivered is None:
+        first = _ANY_YEAR.search(parts[0])
+        delivered = (int(first.group(1)), 1) if first else None
     latest = delivered[0] if delivered else 2100
+    if delivered and delivered[1] <= 3:
+        latest -= 1  # delivered in Q1: the delivery year itself is only planned, not reviewed
     out: list[YearEvidence] = []
 
     def add(year: int, reason: str, text: str, end: int) -> None:
@@ -102,6 +114,8 @@ def year_evidence(
             out.append(YearEvidence(year, YEAR_WEIGHTS[reason], reason, text[max(0, end - 20) : end + 10]))
 
     for reason, text in (("title", parts[0]), ("subtitle", parts[1])):
+        if session and reason == "title":
+            continue  # the session's year, used above as the delivery date
         for m in _ANY_YEAR.finditer(text):
             add(int(m.group(1)), reason, text, m.end())
     for text in parts + body:
@@ -142,6 +156,9 @@ def detect_year(
         best = max(score, key=lambda y: (score[y], y))
         return best, evidence
     delivered = delivery_date(published, [title, subtitle, lead])
+    first = _ANY_YEAR.search(match_key(title))
+    if delivered is None and first and _SESSION_REPORT.search(title):
+        delivered = (int(first.group(1)), 1)
     if delivered and delivered[1] <= 3 and any(_PAST_YEAR.search(b) for b in body):
         year = delivered[0] - 1
         return year, [YearEvidence(year, 1.0, "published early in the next year", published)]
@@ -151,6 +168,9 @@ def detect_year(
 def detect_article_region(draft: ArticleDraft, gazetteer: Gazetteer | None = None) -> Region:
     """The region of an article: title, subtitle, lead and paragraphs weighted by REGION_WEIGHTS."""
     gazetteer = gazetteer or Gazetteer.load()
+    heading = f"{draft.title} {draft.subtitle}"
+    if NATIONAL_TITLE.search(match_key(heading)) and not gazetteer.mentions(heading):
+        return Region()
     parts = [
         (draft.title, REGION_WEIGHTS["title"]),
         (draft.subtitle, REGION_WEIGHTS["subtitle"]),
