@@ -1,6 +1,6 @@
 """Measure region and year detection against a corpus with a manifest.tsv (govreports).
 
-    python scripts/eval_metadata.py [/work/shared/corpus/govreports] [--paragraphs 15] [-v]
+    python scripts/eval_metadata.py [/work/shared/corpus/govreports] [--paragraphs 15] [--clean] [-v]
 
 manifest.tsv columns used: file, region, level (national/province/city/county), year, title,
 province.  These are government work reports: delivered in year Y, they review Y-1.  The
@@ -78,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT)
     parser.add_argument("--paragraphs", type=int, default=15)
+    parser.add_argument("--clean", action="store_true", help="cut articles with search.clean.parse_document")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every disagreement")
     args = parser.parse_args(argv)
 
@@ -86,11 +87,18 @@ def main(argv: list[str] | None = None) -> int:
     region_ok: Counter[str] = Counter()
     totals: Counter[str] = Counter()
     year_ok = year_same_as_manifest = 0
+    year_by_type: Counter[str] = Counter()
+    docs_by_type: Counter[str] = Counter()
     region_bad: dict[str, list[str]] = defaultdict(list)
     year_bad: dict[str, list[str]] = defaultdict(list)
     for row in rows:
         text = (args.corpus / row["file"]).read_text(encoding="utf-8", errors="replace")
         draft = draft_of(text, row["title"], args.paragraphs)
+        if args.clean:
+            from search.clean import parse_document
+
+            drafts = parse_document(text)
+            draft = drafts[0] if drafts else draft
         article = describe(draft, article_id=row["file"], source=row["file"])
         level = row["level"]
         totals[level] += 1
@@ -101,8 +109,10 @@ def main(argv: list[str] | None = None) -> int:
             cause = region_cause(article.region, want, row)
             region_bad[cause].append(f"{row['file']}: want {row['region']} got {'>'.join(article.region.path()) or '-'}")
         want_year = int(row["year"]) - 1
+        docs_by_type[row["doc_type"]] += 1
         if article.year == want_year:
             year_ok += 1
+            year_by_type[row["doc_type"]] += 1
         else:
             year_bad[year_cause(article.year, want_year)].append(
                 f"{row['file']}: manifest {row['year']} (work year {want_year}) got {article.year}"
@@ -110,12 +120,15 @@ def main(argv: list[str] | None = None) -> int:
         year_same_as_manifest += article.year == int(row["year"])
 
     n = len(rows)
-    print(f"{n} documents, first {args.paragraphs} paragraphs each")
+    how = "search.clean.parse_document" if args.clean else f"first {args.paragraphs} paragraphs each"
+    print(f"{n} documents, {how}")
     print("region agreement by level:")
     for level in ("national", "province", "city", "county"):
         print(f"  {level:9} {region_ok[level]:4} / {totals[level]}")
     print(f"  {'all':9} {sum(region_ok.values()):4} / {n}")
     print(f"work year (manifest year - 1): {year_ok} / {n};  equal to manifest year: {year_same_as_manifest} / {n}")
+    for doc_type, count in docs_by_type.most_common():
+        print(f"  {doc_type:24} {year_by_type[doc_type]:4} / {count}")
     for title, groups in (("region disagreements", region_bad), ("year disagreements", year_bad)):
         print(f"\n{title}:")
         for cause, items in sorted(groups.items(), key=lambda kv: -len(kv[1])):

@@ -146,7 +146,8 @@ def detect_year(
     """The work year reviewed and the evidence; None when nothing supports a year.
 
     Without any year mention, a text published (or delivered) in January-March that speaks
-    of "过去一年/一年来" reviews the year before its date.
+    of "过去一年/一年来" reviews the year before its date, and a report to a session whose
+    title names the session's year ("陕西省2026年政府工作报告") reviews the year before.
     """
     evidence = year_evidence(title, subtitle, body, published=published, lead=lead)
     if evidence:
@@ -162,6 +163,10 @@ def detect_year(
     if delivered and delivered[1] <= 3 and any(_PAST_YEAR.search(b) for b in body):
         year = delivered[0] - 1
         return year, [YearEvidence(year, 1.0, "published early in the next year", published)]
+    if first and _SESSION_REPORT.search(title):
+        # A report to the annual session of year Y reviews the year Y-1.
+        year = int(first.group(1)) - 1
+        return year, [YearEvidence(year, 1.0, "session report: title year minus one", title)]
     return None, []
 
 

@@ -42,7 +42,7 @@ DESCEND_SHARE = 0.5
 
 # Characters that may stand right before a *short* form ("赴潍坊", "全省", "、聊城").  Anything
 # else that is a CJK character is probably part of another word ("孙中山", "更好潍坊").
-_LEFT_OK = set("在到赴来自从于与和及同对向把将为是的了、全本我该省市县区州盟旗往至去回驻据即")
+_LEFT_OK = set("在到赴来自从于与和及同对向把将为是的了、全本我该省市县区州盟旗往至去回驻据即年")
 # Short forms followed by these are street, school or hospital names ("中山路", "山东大学").
 _RIGHT_BAD = re.compile(r"路|街|大道|巷|大学|学院|医院|公园|广场|装|宾馆|饭店|酒店|银行")
 _CJK = re.compile(r"[\u3400-\u9fff]")

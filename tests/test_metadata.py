@@ -154,3 +154,29 @@ def test_end_to_end_on_the_sample_reports() -> None:
         (("甘肃省", "武威市"), 2024),
         (("甘肃省", "平凉市"), 2024),
     ] == got
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "expected"),
+    [
+        ("陕西省2026年政府工作报告", ["首页", "政府信息公开"], 2025),  # session year minus one
+        ("2025年山东省政府工作报告", ["一、2024年工作回顾", "2025年是十四五收官之年。"], 2024),
+        ("潍坊市政协2024年工作综述", ["2024年是关键之年。"], 2024),  # not a session report
+    ],
+)
+def test_session_report_title_year_is_the_delivery_year(title: str, body: list[str], expected: int) -> None:
+    assert expected == detect_year(title, "", body)[0]
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("2021年中华人民共和国国务院政府工作报告", Region()),
+        ("政协全国委员会常务委员会工作报告", Region()),
+        ("2025年山东省政府工作报告", Region("山东省", code="370000000000")),
+        ("2020年唐县政府工作报告", Region("河北省", "保定市", "唐县", "130627000000")),
+    ],
+)
+def test_national_titles_ignore_places_in_the_body(title: str, expected: Region) -> None:
+    d = draft(title, "", "加快海南自由贸易港建设。", "支持海南全面深化改革开放。")
+    assert expected == describe(d, article_id="n-1", source="n.txt").region
