@@ -1,6 +1,7 @@
 """Screenshot the results page for the README, with Debian's headless Chromium.
 
     python scripts/screenshot.py --index-dir index --out docs/screenshot.png
+    python scripts/screenshot.py --index-dir index --out /tmp/shot.png --query 营商环境
     python scripts/screenshot.py --index-dir index --out /tmp/phone.png --width 390 --height 844 --full-page
 
 Builds nothing: it serves the app over an existing index on a free localhost port,
@@ -24,6 +25,8 @@ from search.settings import Settings  # noqa: E402
 from webui.app import create_app  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
+# A query with many hits and one province picked, so the region tree shows its cities.
+DEFAULT_PATH = "/search?" + urlencode({"q": "协商", "province": "山东省"})
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -69,15 +72,15 @@ def main(argv: list[str] | None = None) -> int:
         "--index-dir", type=Path, required=True, help="a built index (cppcc-search index)"
     )
     parser.add_argument("--out", type=Path, default=Path("docs/screenshot.png"))
-    parser.add_argument("--query", default="营商环境")
     parser.add_argument(
-        "--path", help="page to shoot instead of /search?q=QUERY, e.g. /doc/<id>?q=协商#p3"
+        "--path", default=DEFAULT_PATH, help="page to shoot (default: 协商 in 山东省)"
     )
+    parser.add_argument("--query", help="shoot /search?q=QUERY instead of --path")
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=900)
     parser.add_argument("--full-page", action="store_true")
     args = parser.parse_args(argv)
-    path = args.path or "/search?" + urlencode({"q": args.query})
+    path = "/search?" + urlencode({"q": args.query}) if args.query else args.path
     screenshot(args.index_dir, args.out, path, args.width, args.height, args.full_page)
     print(f"wrote {args.out}")
     return 0

@@ -42,7 +42,6 @@ CSV_COLUMNS = (
     "text",
 )
 SORT_LABELS = {"relevance": "相关度", "newest": "最新", "oldest": "最早"}
-PER_PAGE_CHOICES = (20, 50, 100)
 
 
 def get_engine() -> SearchEngine:
@@ -52,6 +51,12 @@ def get_engine() -> SearchEngine:
 
 def get_settings() -> Settings:
     return current_app.config["SETTINGS"]
+
+
+def per_page_choices() -> list[int]:
+    """Page sizes offered in the toolbar: the configured default, 20, 50 and the maximum."""
+    s = get_settings()
+    return sorted({n for n in (s.per_page, 20, 50, s.max_per_page) if 1 <= n <= s.max_per_page})
 
 
 def parse_search_args() -> SearchRequest:
@@ -87,7 +92,7 @@ def search() -> str:
         year_choices=params.year_choices(page),
         chips=params.chips(req, links),
         sorts=[(key, SORT_LABELS.get(key, key)) for key in SORTS],
-        per_page_choices=PER_PAGE_CHOICES,
+        per_page_choices=per_page_choices(),
     )
 
 
