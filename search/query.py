@@ -176,7 +176,15 @@ def _term_query(term: Term) -> wq.Query:
     for piece in term.key.split():  # a quoted phrase with spaces: each piece exactly
         exact = _grams_query(gram_field, piece)
         words = _words_query(word_field, piece)
-        parts.append(wq.Or([words, exact]) if words is not None else exact)
+        if words is None:
+            parts.append(exact)
+        elif isinstance(words, wq.Term):
+            # A word of the index (or a sub-word of one) is always a substring: either may match.
+            parts.append(wq.Or([words, exact]))
+        else:
+            # A phrase of words can match through a sub-word (科技 inside 科技人才 + 创新),
+            # which is no substring: the grams decide, the words only add to the score.
+            parts.append(wq.AndMaybe(exact, words))
     return parts[0] if len(parts) == 1 else wq.And(parts)
 
 

@@ -54,11 +54,15 @@ def test_highlight_keys_are_body_terms_longest_first() -> None:
     assert p.highlight_keys() == ("营商环境", "固根基", "强理论", "协商")
 
 
-def test_whoosh_query_matches_words_or_exact_grams() -> None:
+def test_one_word_matches_the_word_or_the_exact_grams() -> None:
     q = str(to_whoosh(parse("营商环境")))
-    assert 'text:"营商 环境"' in q
-    assert 'grams:"营商 商环 环境"' in q
-    assert "ANDMAYBE" in q  # title matches only raise the score
+    assert '(text:营商环境 OR grams:"营商 商环 环境")' in q
+    assert "ANDMAYBE (title:营商环境)" in q  # title matches only raise the score
+
+
+def test_several_words_must_match_as_grams_and_score_as_words() -> None:
+    # 科技 inside 科技人才 followed by 创新 is a phrase of words but no substring
+    assert str(to_whoosh(parse("强理论"))).startswith('(((grams:"强理 理论" ANDMAYBE text:"强 理论"))')
 
 
 def test_negative_only_query_matches_everything_else() -> None:
