@@ -147,3 +147,30 @@ def test_build_json_is_written_in_the_generation(tmp_path: Path) -> None:
     report = build_index([src], tmp_path / "index")
     data = json.loads((tmp_path / "index" / report.generation / "build.json").read_text())
     assert data["paragraphs"] == report.paragraphs
+
+
+def test_sidecar_manifest_overrides_detection(tmp_path: Path) -> None:
+    src = write_reports(tmp_path / "src")
+    (src / "manifest.toml").write_text(
+        '[[override]]\nfile = "b.txt"\nyear = 2020\ncity = "武威"\ntitle = "改过的标题"\n', encoding="utf-8"
+    )
+    build_index([src], tmp_path / "index")
+    engine = SearchEngine(tmp_path / "index")
+    by_source = {a.source: a for a in engine.articles()}
+    b = by_source["b.txt"]
+    assert (b.province, b.city, b.year, b.title) == ("甘肃省", "武威市", 2020, "改过的标题")
+    a = by_source["a.txt"]
+    assert (a.province, a.city, a.year) == ("山东省", "聊城市", 2024)
+    engine.close()
+
+
+def test_invalid_manifest_skips_its_folder_with_the_reason(tmp_path: Path) -> None:
+    src = write_reports(tmp_path / "src")
+    (src / "manifest.toml").write_text('[[override]]\nfile = "b.txt"\nyear = "soon"\n', encoding="utf-8")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "c.txt").write_text(REPORT_A, encoding="utf-8")
+    report = build_index([src, other], tmp_path / "index")
+    assert report.files == 1
+    reasons = {Path(s.path).name: s.reason for s in report.skipped}
+    assert "manifest" in reasons["a.txt"] and "manifest" in reasons["b.txt"]
