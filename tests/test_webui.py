@@ -409,6 +409,18 @@ def test_malformed_query_is_400_with_a_message(client, query: str) -> None:
     assert 400 == csv_resp.status_code and "error" in csv_resp.get_json()
 
 
+def test_malformed_query_page_keeps_the_filters_for_the_next_try(client) -> None:
+    resp = client.get(
+        "/search", query_string={"q": '"协商', "province": "山东省", "sort": "newest"}
+    )
+    html = html_of(resp)
+    assert 400 == resp.status_code
+    assert "引号" in html  # the engine's own message
+    assert 'value="&#34;协商"' in html  # the box keeps the query to fix
+    assert '<input type="hidden" name="province" value="山东省">' in html
+    assert '<input type="hidden" name="sort" value="newest">' in html
+
+
 @pytest.mark.parametrize(
     "query_string, names",
     [

@@ -10,13 +10,13 @@ for the CSV export); nothing else reaches the user as a traceback.
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from search.engine import ArticleNotFound, BadRequest, IndexMissing, QuerySyntaxError, SearchEngine
 from search.settings import Settings
 
-from .params import BadParameter
+from .params import BadParameter, Links, parse_request
 from .views import bp
 
 CONTENT_SECURITY_POLICY = (
@@ -37,13 +37,24 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path.endswith(".csv")
 
 
+def _kept_filters() -> list[tuple[str, str]]:
+    """The filters of the failed search, so fixing the query in the box does not lose them."""
+    s: Settings = current_app.config["SETTINGS"]
+    try:
+        req = parse_request(request.args, per_page=s.per_page, max_per_page=s.max_per_page)
+    except BadParameter:
+        return []
+    return Links(req, "", per_page=s.per_page).hidden_inputs(exclude=["q"])
+
+
 def _error(status: int, message: str, *, kind: str = "") -> tuple[Response | str, int]:
     """The error as JSON for API clients, else as a page that keeps the search box."""
     if _wants_json():
         return jsonify({"error": message}), status
     title = ERROR_TITLES.get(status, "出错了")
+    hidden = _kept_filters() if kind == "query" else []
     return render_template(
-        "error.html", status=status, title=title, message=message, kind=kind
+        "error.html", status=status, title=title, message=message, kind=kind, hidden=hidden
     ), status
 
 
