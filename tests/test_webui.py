@@ -215,6 +215,20 @@ def test_region_drill_down_province_then_city(client, engine) -> None:
     assert [("q", "协商")] == args_of(facet_links(html, "province")["山东省"])
 
 
+def test_region_tree_opens_down_to_districts_and_unpicks_whole_branches(client) -> None:
+    html = html_of(client.get("/search?province=山东省&city=济南市&district=市中区"))
+    assert shown_total(html) > 0
+    assert ["市中区"] == list(facet_links(html, "district"))
+    assert "/search" == facet_links(html, "province")["山东省"]
+    assert [("province", "山东省")] == args_of(facet_links(html, "city")["济南市"])
+    assert [("province", "山东省"), ("city", "济南市")] == args_of(
+        facet_links(html, "district")["市中区"]
+    )
+    crumbs = re.search(r'<nav class="breadcrumb".*?</nav>', html, re.S).group(0)
+    widen_to_city = unescape(re.search(r'<a href="([^"]+)">济南市</a>', crumbs).group(1))
+    assert [("province", "山东省"), ("city", "济南市")] == args_of(widen_to_city)
+
+
 def test_multi_select_is_or_within_a_facet_and_across_facets(client) -> None:
     def total(qs: str) -> int:
         return client.get("/api/search?" + qs).get_json()["total"]

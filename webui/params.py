@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 from urllib.parse import urlencode
 
-from search.engine import SORTS, FacetValue, SearchPage, SearchRequest
+from search.engine import SORTS, SearchPage, SearchRequest
 
 # URL argument -> SearchRequest field, in the order arguments are written into URLs.
 FILTER_ARGS: dict[str, str] = {
@@ -215,12 +215,14 @@ class Links:
     def per_page(self, size: int) -> str:
         return self.with_(per_page=size)
 
-    def _drop(self, arg: str, values: Iterable[str]) -> SearchRequest:
-        attr = FILTER_ARGS[arg]
-        current = getattr(self.req, attr)
-        if arg == "year":
-            values = {int(v) for v in values}
-        return replace(self.req, **{attr: _without(current, values)}, page=1)
+    def without(self, drops: Mapping[str, Iterable[str]]) -> SearchRequest:
+        """This request, on page 1, without some filter values: {"city": ["济南市"], ...}."""
+        changes: dict[str, object] = {"page": 1}
+        for arg, values in drops.items():
+            attr = FILTER_ARGS[arg]
+            typed = {int(v) for v in values} if arg == "year" else set(values)
+            changes[attr] = _without(getattr(self.req, attr), typed)
+        return replace(self.req, **changes)
 
     def toggle(self, arg: str, value: str) -> str:
         """Select the value if unselected (OR with the others of its facet), else unselect it."""
@@ -232,7 +234,7 @@ class Links:
         return self.url(replace(self.req, **{attr: (*current, typed)}, page=1))
 
     def remove(self, arg: str, value: str) -> str:
-        return self.url(self._drop(arg, [value]))
+        return self.url(self.without({arg: [value]}))
 
     def remove_range(self) -> str:
         return self.url(replace(self.req, year_from=None, year_to=None, page=1))
@@ -269,85 +271,47 @@ class Links:
         ]
 
 
-def _region_toggle(
-    links: Links, arg: str, fv: FacetValue, descendants: Mapping[str, tuple[str, ...]]
-) -> str:
-    """Unselecting a place also unselects the places under it, so no orphan filter is left."""
-    if not fv.selected:
-        return links.toggle(arg, fv.value)
-    req = links._drop(arg, [fv.value])
-    for child_arg, values in descendants.items():
-        attr = FILTER_ARGS[child_arg]
-        req = replace(req, **{attr: _without(getattr(req, attr), values)})
-    return links.url(req)
-
-
 def region_tree(page: SearchPage, links: Links) -> tuple[RegionNode, ...]:
-    """Provinces with counts; a selected province opens on its cities, a selected city on its districts."""
-    provinces = page.facets.get("province", ())
-    cities = page.facets.get("city", ())
-    districts = page.facets.get("district", ())
-    req = page.request
+    """Provinces with counts; a place opens on the places under it when it or one of them is picked.
 
-    def district_nodes(city: str) -> tuple[RegionNode, ...]:
-        return tuple(
-            RegionNode(
-                "district", d.value, d.count, d.selected, _region_toggle(links, "district", d, {})
-            )
-            for d in districts
-            if d.parent == city
-        )
+    Unpicking a place also unpicks the places under it, so no orphan filter is left behind.
+    """
+    levels = [(arg, page.facets.get(arg, ())) for arg in REGION_ARGS]
+    picked = {arg: set(getattr(page.request, FILTER_ARGS[arg])) for arg in REGION_ARGS}
 
-    def city_nodes(province: str) -> tuple[RegionNode, ...]:
-        nodes = []
-        for c in cities:
-            if c.parent != province:
+    def under(depth: int, value: str) -> dict[str, tuple[str, ...]]:
+        found, parents = {}, {value}
+        for arg, values in levels[depth + 1 :]:
+            found[arg] = tuple(v.value for v in values if v.parent in parents)
+            parents = set(found[arg])
+        return found
+
+    def nodes(depth: int, parent: str | None) -> tuple[RegionNode, ...]:
+        arg, values = levels[depth]
+        out = []
+        for fv in values:
+            if parent is not None and fv.parent != parent:
                 continue
-            kids = (
-                district_nodes(c.value)
-                if c.selected or any(d.selected and d.parent == c.value for d in districts)
-                else ()
+            below = under(depth, fv.value)
+            opened = fv.selected or any(picked[a] & set(vs) for a, vs in below.items())
+            kids = nodes(depth + 1, fv.value) if opened and depth + 1 < len(levels) else ()
+            url = (
+                links.url(links.without({arg: [fv.value], **below}))
+                if fv.selected
+                else links.toggle(arg, fv.value)
             )
-            under = {"district": tuple(d.value for d in districts if d.parent == c.value)}
-            nodes.append(
-                RegionNode(
-                    "city",
-                    c.value,
-                    c.count,
-                    c.selected,
-                    _region_toggle(links, "city", c, under),
-                    kids,
-                )
-            )
-        return tuple(nodes)
+            out.append(RegionNode(arg, fv.value, fv.count, fv.selected, url, kids))
+        return tuple(out)
 
-    nodes = []
-    for p in provinces:
-        open_ = p.selected or any(c.selected and c.parent == p.value for c in cities)
-        kids = city_nodes(p.value) if open_ else ()
-        child_cities = tuple(c.value for c in cities if c.parent == p.value)
-        under = {
-            "city": child_cities,
-            "district": tuple(d.value for d in districts if d.parent in child_cities),
-        }
-        nodes.append(
-            RegionNode(
-                "province",
-                p.value,
-                p.count,
-                p.selected,
-                _region_toggle(links, "province", p, under),
-                kids,
-            )
-        )
-    # A place chosen through the URL that the facets no longer list still shows, so it can be removed.
-    listed = {p.value for p in provinces}
-    nodes.extend(
+    tree = nodes(0, None)
+    # A province picked in the URL that the facet no longer lists still shows, so it can be unpicked.
+    listed = {n.value for n in tree}
+    missing = tuple(
         RegionNode("province", v, 0, True, links.remove("province", v))
-        for v in req.provinces
+        for v in page.request.provinces
         if v not in listed
     )
-    return tuple(nodes)
+    return tree + missing
 
 
 def breadcrumb(req: SearchRequest, links: Links) -> tuple[Crumb, ...]:
