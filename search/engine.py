@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,6 +23,7 @@ from search.snippets import highlight, snippet
 __all__ = [
     "ArticleNotFound",
     "ArticleSummary",
+    "BadRequest",
     "DocParagraph",
     "DocumentView",
     "FacetValue",
@@ -88,6 +90,11 @@ class Hit:
     position: int = 0
     score: float = 0.0
 
+    @property
+    def anchor(self) -> str:
+        """The paragraph's anchor in the document view (#p12)."""
+        return f"p{self.position}"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -151,6 +158,27 @@ class DocumentView:
     def match_count(self) -> int:
         return sum(p.matched for p in self.paragraphs)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of /api/doc/<id>."""
+        return {
+            "article": self.article.to_dict(),
+            "query": self.query,
+            "match_count": self.match_count,
+            "paragraphs": [
+                {
+                    "position": p.position,
+                    "anchor": p.anchor,
+                    "text": p.text,
+                    "html": p.html,
+                    "section": p.section,
+                    "is_heading": p.is_heading,
+                    "themes": list(p.themes),
+                    "matched": p.matched,
+                }
+                for p in self.paragraphs
+            ],
+        }
+
 
 @dataclass(frozen=True)
 class SearchPage:
@@ -181,6 +209,7 @@ class SearchPage:
 
 
 _MAX_YEAR_SPAN = (1900, 2100)
+MATCH_CACHE_SIZE = 256
 
 
 def _check(request: SearchRequest, max_per_page: int) -> None:
@@ -206,6 +235,7 @@ class _Opened:
         self.searcher = self.index.searcher()
         reader = self.searcher.reader()
         self.columns = Columns(list(reader.iter_docs()), reader.doc_count_all())
+        self.match_cache: OrderedDict[Any, np.ndarray] = OrderedDict()
 
     def close(self) -> None:
         self.searcher.close()
@@ -244,6 +274,16 @@ class SearchEngine:
     # searching -----------------------------------------------------------------
 
     def _matches(self, st: _Opened, parsed: Any) -> np.ndarray:
+        """Which paragraphs the query matches, as a read-only mask (cached per index generation).
+
+        Paging, sorting and every facet click re-run the same query with other filters:
+        the cache answers those without asking Whoosh again.
+        """
+        with self._lock:
+            cached = st.match_cache.get(parsed)
+            if cached is not None:
+                st.match_cache.move_to_end(parsed)
+                return cached
         mask = np.zeros(st.columns.size, dtype=bool)
         if parsed.is_empty:
             mask[:] = True
@@ -251,7 +291,25 @@ class SearchEngine:
             docs = list(st.searcher.docs_for_query(to_whoosh(parsed)))
             if docs:
                 mask[np.fromiter(docs, dtype=np.int64)] = True
+        mask.flags.writeable = False
+        with self._lock:
+            st.match_cache[parsed] = mask
+            while len(st.match_cache) > MATCH_CACHE_SIZE:
+                st.match_cache.popitem(last=False)
         return mask
+
+    def clear_cache(self) -> None:
+        """Forget cached matches (benchmarks use it to time every search cold)."""
+        with self._lock:
+            if self._opened is not None:
+                self._opened.match_cache.clear()
+
+    def warm_up(self) -> None:
+        """Open the index and build its facet columns now, not on the first visitor's search."""
+        try:
+            self._state()
+        except IndexMissing:
+            pass
 
     @staticmethod
     def _filter(request: SearchRequest) -> FacetFilter:
@@ -332,13 +390,17 @@ class SearchEngine:
         )
 
     def iter_matches(self, request: SearchRequest) -> Iterator[Hit]:
-        """Every paragraph the request matches (no paging, no snippets), in its sort order."""
+        """Every paragraph the request matches (no paging, no snippets), in its sort order.
+
+        The request is checked and the matches found before this returns, so a bad query
+        raises here and not half-way through a streamed export.
+        """
         _check(replace(request, page=1, per_page=1), self.max_per_page)
         parsed = parse(request.query)
         st = self._state()
         total_mask, _ = count_facets(st.columns, self._matches(st, parsed), self._filter(request))
-        for d, s in self._ordered(st, parsed, total_mask, request.sort, None):
-            yield self._hit(st, d, s, (), False)
+        ranked = self._ordered(st, parsed, total_mask, request.sort, None)
+        return (self._hit(st, d, s, (), False) for d, s in ranked)
 
     # documents -----------------------------------------------------------------
 

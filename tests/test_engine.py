@@ -225,3 +225,25 @@ def test_json_shape(engine: SearchEngine) -> None:
         "id", "article_id", "title", "province", "city", "district", "year", "themes", "section", "text", "snippet",
     ]  # fmt: skip
     assert list(d["facets"]["province"][0]) == ["value", "count", "selected"]
+
+
+def test_iter_matches_rejects_a_bad_query_before_iterating(engine: SearchEngine) -> None:
+    with pytest.raises(QuerySyntaxError):
+        engine.iter_matches(SearchRequest(query="协商 OR"))
+
+
+def test_cached_matches_give_the_same_pages(engine: SearchEngine) -> None:
+    req = SearchRequest(query="委员", cities=("济南市",))
+    engine.clear_cache()
+    cold = engine.search(req)
+    warm = engine.search(req)
+    assert cold.to_dict() == warm.to_dict()
+    other = engine.search(SearchRequest(query="委员", cities=("潍坊市",)))  # same query, other filter
+    assert {h.city for h in other.hits} == {"潍坊市"}
+
+
+def test_hit_anchor_names_its_paragraph(engine: SearchEngine) -> None:
+    hit = engine.search(SearchRequest(query="提案")).hits[0]
+    doc = engine.document(hit.article_id, "提案")
+    assert hit.anchor in {p.anchor for p in doc.paragraphs if p.matched}
+    assert doc.to_dict()["match_count"] == doc.match_count

@@ -108,9 +108,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["SETTINGS"] = settings
     app.json.ensure_ascii = False  # readable Chinese in /api/ answers
     app.json.sort_keys = False  # keep the documented key order of SearchPage.to_dict()
-    app.extensions["cppcc_search"] = SearchEngine(
-        settings.index_dir, max_per_page=settings.max_per_page
-    )
+    engine = SearchEngine(settings.index_dir, max_per_page=settings.max_per_page)
+    engine.warm_up()  # open the index now, not on the first visitor's search
+    app.extensions["cppcc_search"] = engine
     app.register_blueprint(bp)
     register_error_handlers(app)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from itertools import chain
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,7 +17,6 @@ from markupsafe import Markup
 
 from search.engine import (
     SORTS,
-    DocumentView,
     Hit,
     SearchEngine,
     SearchRequest,
@@ -126,12 +124,11 @@ def _csv_row(hit: Hit) -> list[Any]:
 @bp.get("/search.csv")
 def search_csv() -> Response:
     """Every matching paragraph (not just one page) as CSV, with a BOM so Excel reads the Chinese."""
-    matches = get_engine().iter_matches(parse_search_args())
-    first = next(matches, None)  # a bad query fails here, as a 400, before any byte is sent
+    matches = get_engine().iter_matches(parse_search_args())  # a bad query raises here: a 400
 
     def lines() -> Iterator[str]:
         yield "\ufeff" + _csv_line(list(CSV_COLUMNS))
-        for hit in chain((first,) if first is not None else (), matches):
+        for hit in matches:
             yield _csv_line(_csv_row(hit))
 
     return Response(
@@ -169,32 +166,10 @@ def document(article_id: str) -> str:
     )
 
 
-def document_dict(doc: DocumentView) -> dict[str, Any]:
-    """The JSON shape of /api/doc/<id>."""
-    return {
-        "article": doc.article.to_dict(),
-        "query": doc.query,
-        "match_count": doc.match_count,
-        "paragraphs": [
-            {
-                "position": p.position,
-                "anchor": p.anchor,
-                "text": p.text,
-                "html": p.html,
-                "section": p.section,
-                "is_heading": p.is_heading,
-                "themes": list(p.themes),
-                "matched": p.matched,
-            }
-            for p in doc.paragraphs
-        ],
-    }
-
-
 @bp.get("/api/doc/<article_id>")
 def api_document(article_id: str) -> Response:
     query = (request.args.get("q") or "").strip()[: params.MAX_QUERY_CHARS]
-    return jsonify(document_dict(get_engine().document(article_id, query=query)))
+    return jsonify(get_engine().document(article_id, query=query).to_dict())
 
 
 @bp.get("/articles")
