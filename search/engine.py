@@ -17,7 +17,7 @@ from whoosh import query as wq
 from search import schema as f
 from search.facets import FACETS, Columns, FacetFilter, FacetValue, count_facets
 from search.indexer import current_generation
-from search.query import QuerySyntaxError, parse, to_whoosh
+from search.query import QuerySyntaxError, match_query, parse, score_query
 from search.snippets import highlight, snippet
 
 __all__ = [
@@ -288,7 +288,7 @@ class SearchEngine:
         if parsed.is_empty:
             mask[:] = True
         else:
-            docs = list(st.searcher.docs_for_query(to_whoosh(parsed)))
+            docs = list(st.searcher.docs_for_query(match_query(parsed)))
             if docs:
                 mask[np.fromiter(docs, dtype=np.int64)] = True
         mask.flags.writeable = False
@@ -327,14 +327,20 @@ class SearchEngine:
         """(docnum, score) of the matches in the requested order, the first `limit` of them."""
         cols = st.columns
         docs = np.flatnonzero(total_mask)
-        if sort == "relevance" and not parsed.is_empty and parsed.groups:
-            # Scored without the negated terms (Whoosh's AndNot matcher yields no scored hits);
-            # the allowed set, made with them, keeps the negated paragraphs out.
-            allowed = None if total_mask.all() else set(docs.tolist())
-            positive = replace(parsed, negated=())
-            results = st.searcher.search(to_whoosh(positive), filter=allowed, limit=limit)
-            n = len(results.top_n)
-            return [(results.docnum(i), float(results.score(i))) for i in range(n)]
+        if not len(docs):
+            return []  # and never hand Whoosh an empty filter: it would mean "no filter"
+        scoring = score_query(parsed) if sort == "relevance" else None
+        if scoring is not None:
+            # The score query is a loose bag of terms: the allowed set (exact matches that
+            # pass the filters) decides which paragraphs can appear at all.
+            allowed = set(docs.tolist())
+            results = st.searcher.search(scoring, filter=allowed, limit=limit)
+            ranked = [(results.docnum(i), float(results.score(i))) for i in range(len(results.top_n))]
+            if limit is None or len(ranked) < min(limit, len(docs)):
+                # a match without any scored term (a single character met only as a prefix)
+                seen = {d for d, _ in ranked}
+                ranked += [(int(d), 0.0) for d in docs if int(d) not in seen]
+            return ranked if limit is None else ranked[:limit]
         # Browse, year sorts and negative-only queries: by year, then reading order.
         years = cols.year[docs]
         if sort == "oldest":
@@ -431,7 +437,7 @@ class SearchEngine:
             parsed = parse("")  # the document is still worth showing without highlights
         matched: set[int] = set()
         if not parsed.is_empty and parsed.groups:
-            q = wq.And([to_whoosh(parsed), wq.Term(f.ARTICLE, article_id)])
+            q = wq.And([match_query(parsed), wq.Term(f.ARTICLE, article_id)])
             matched = set(st.searcher.docs_for_query(q))
         keys = parsed.highlight_keys()
         paragraphs = []

@@ -150,62 +150,53 @@ def _assemble(items: list[tuple[str, object]], text: str) -> ParsedQuery:
     return ParsedQuery(tuple(tuple(g) for g in groups), tuple(negated))
 
 
-def _words_query(fieldname: str, key: str) -> wq.Query | None:
-    """The term as words of the word field: one Term, or a Phrase of consecutive words."""
-    toks = cut(key)
-    words = [w.text for w in toks]
-    if not any(is_searchable(w) for w in words):
-        return None
-    if len(words) == 1:
-        return wq.Term(fieldname, words[0])
-    if not all(is_searchable(w) for w in words):
-        return None  # punctuation inside: the grams field matches it exactly
-    return wq.Phrase(fieldname, words)
-
-
 def _grams_query(fieldname: str, key: str) -> wq.Query:
-    """The term as an exact substring: a phrase of character grams."""
+    """The term as an exact substring: a phrase of character bigrams."""
     if len(key) == 1:
+        # a single character: any gram that starts with it, or the character ending a run
         return wq.Or([wq.Prefix(fieldname, key), wq.Term(fieldname, key)])
     return wq.Phrase(fieldname, [key[i : i + 2] for i in range(len(key) - 1)])
 
 
-def _term_query(term: Term) -> wq.Query:
-    word_field, gram_field = (f.TITLE, f.TITLE_GRAMS) if term.in_title else (f.TEXT_FIELD, f.GRAMS)
-    parts: list[wq.Query] = []
-    for piece in term.key.split():  # a quoted phrase with spaces: each piece exactly
-        exact = _grams_query(gram_field, piece)
-        words = _words_query(word_field, piece)
-        if words is None:
-            parts.append(exact)
-        elif isinstance(words, wq.Term):
-            # A word of the index (or a sub-word of one) is always a substring: either may match.
-            parts.append(wq.Or([words, exact]))
-        else:
-            # A phrase of words can match through a sub-word (科技 inside 科技人才 + 创新),
-            # which is no substring: the grams decide, the words only add to the score.
-            parts.append(wq.AndMaybe(exact, words))
+def _exact(term: Term) -> wq.Query:
+    field = f.TITLE_GRAMS if term.in_title else f.GRAMS
+    parts = [_grams_query(field, piece) for piece in term.key.split()]
+    # a quoted phrase with spaces: each piece exactly
     return parts[0] if len(parts) == 1 else wq.And(parts)
 
 
-def to_whoosh(parsed: ParsedQuery) -> wq.Query:
-    """The Whoosh query: every group must match; title matches only raise the score."""
+def match_query(parsed: ParsedQuery) -> wq.Query:
+    """Which paragraphs match: every group, none of the negated terms, as exact substrings.
+
+    The character-gram fields decide matching alone. A word of the index (or a sub-word)
+    is always a substring, so asking the word field too would find nothing more; and a
+    phrase of words can match through a sub-word (科技 inside 科技人才, then 创新), which
+    is no substring at all.
+    """
     if parsed.groups:
         required: wq.Query = wq.And(
-            [wq.Or([_term_query(t) for t in g]) if len(g) > 1 else _term_query(g[0]) for g in parsed.groups]
+            [wq.Or([_exact(t) for t in g]) if len(g) > 1 else _exact(g[0]) for g in parsed.groups]
         )
     else:
         required = wq.Every()
     if parsed.negated:
-        required = wq.AndNot(required, wq.Or([_term_query(t) for t in parsed.negated]))
-    boosts = [
-        q
-        for g in parsed.groups
-        for t in g
-        if not t.in_title
-        for q in [_words_query(f.TITLE, t.key.replace(" ", ""))]
-        if q is not None
-    ]
-    if boosts:
-        return wq.AndMaybe(required, wq.Or(boosts, boost=TITLE_BOOST))
+        required = wq.AndNot(required, wq.Or([_exact(t) for t in parsed.negated]))
     return required
+
+
+def score_query(parsed: ParsedQuery) -> wq.Query | None:
+    """What ranks the matches: BM25F over the words and grams of the positive terms, with
+    the title's words boosted. A bag of terms, no phrases, so it is cheap; it is only ever
+    run restricted to the paragraphs match_query found."""
+    terms: list[wq.Query] = []
+    for group in parsed.groups:
+        for t in group:
+            word_field, gram_field = (f.TITLE, f.TITLE_GRAMS) if t.in_title else (f.TEXT_FIELD, f.GRAMS)
+            for piece in t.key.split():
+                words = {w.text for w in cut(piece) if is_searchable(w.text)}
+                grams = {piece[i : i + 2] for i in range(len(piece) - 1)} or {piece}
+                terms += [wq.Term(word_field, w) for w in sorted(words)]
+                terms += [wq.Term(gram_field, g) for g in sorted(grams)]
+                if not t.in_title:
+                    terms += [wq.Term(f.TITLE, w, boost=TITLE_BOOST) for w in sorted(words)]
+    return wq.Or(terms) if terms else None

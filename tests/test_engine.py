@@ -247,3 +247,10 @@ def test_hit_anchor_names_its_paragraph(engine: SearchEngine) -> None:
     doc = engine.document(hit.article_id, "提案")
     assert hit.anchor in {p.anchor for p in doc.paragraphs if p.matched}
     assert doc.to_dict()["match_count"] == doc.match_count
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest"])
+def test_no_match_is_an_empty_page(engine: SearchEngine, sort: str) -> None:
+    page = engine.search(SearchRequest(query="民主协商", sort=sort))
+    assert (page.total, page.hits) == (0, ())
+    assert list(engine.iter_matches(SearchRequest(query="民主协商", sort=sort))) == []
