@@ -22,6 +22,7 @@ def _converter() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+@lru_cache(maxsize=65536)
 def _fold_char(ch: str) -> str:
     """NFKC and lower case of one character, kept only where it stays one character."""
     if ch.isascii():
