@@ -305,11 +305,13 @@ class SearchEngine:
                 self._opened.match_cache.clear()
 
     def warm_up(self) -> None:
-        """Open the index and build its facet columns now, not on the first visitor's search."""
+        """Open the index, build its facet columns and load the segmenter now, not on the
+        first visitor's search."""
         try:
-            self._state()
+            self.search(SearchRequest(query="政协", per_page=1))
         except IndexMissing:
             pass
+        self.clear_cache()
 
     @staticmethod
     def _filter(request: SearchRequest) -> FacetFilter:
