@@ -1,5 +1,5 @@
-"""Raw report text -> cleaned articles: HTML remnants, pinyin glosses, lost characters,
-PDF column spaces and line breaks, article and paragraph boundaries.
+"""Raw report text -> cleaned articles: HTML remnants, PDF column spaces and line breaks,
+article and paragraph boundaries (pinyin glosses and lost characters: search.glosses).
 
 `parse_document` is the one entry point; every step is a small function of its own.
 """
@@ -8,18 +8,13 @@ from __future__ import annotations
 
 import html
 import re
-from functools import lru_cache
 from html.parser import HTMLParser
-
-from pypinyin.pinyin_dict import pinyin_dict
 
 from search.boilerplate import TERMINAL, strip_boilerplate
 from search.documents import ArticleDraft, Block
+from search.glosses import HAN, HAN_RANGE, mark_lost_characters, remove_pinyin_glosses
 
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_PUNCT = "\u3001-\u3003\u3008-\u3011\u3014-\u301f\uff01-\uff0f\uff1a-\uff1f\u2014\u2026\u201c\u201d\u2018\u2019\u00b7"
-HAN = re.compile(f"[{_HAN}]")
-LOST_MARK = "\u3013"  # 〓 GETA MARK: the typographers' sign for a missing character
 
 # --- HTML -------------------------------------------------------------------------------
 
@@ -89,96 +84,10 @@ def normalize_spacing(text: str) -> str:
     return MARKDOWN_HEADING.sub("", "\n".join(line.strip() for line in text.split("\n")))
 
 
-# --- pinyin glosses ----------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def pinyin_syllables() -> frozenset[str]:
-    """Every toned (and neutral) pinyin syllable pypinyin knows, e.g. "xié", "dān", "me"."""
-    return frozenset(s for value in pinyin_dict.values() for s in value.split(",") if s)
-
-
-_PLAIN_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzü")
-
-
-@lru_cache(maxsize=1)
-def _gloss_pattern() -> re.Pattern[str]:
-    letters = "".join(sorted({c for s in pinyin_syllables() for c in s}))
-    # the run of CJK (or lost) characters before the gloss, then "(" -- or a "?" that swallowed
-    # the "(" together with a lost character -- then the letters and ")"
-    return re.compile(
-        f"(?P<run>[{_HAN}?\ufffd]+)(?:[(（]|(?<=[{_HAN}])\\?)(?P<py>[{letters}]{{1,40}})[)）]"
-    )
-
-
-def split_pinyin(word: str) -> list[str] | None:
-    """Split a word wholly into pinyin syllables (fewest pieces), or None if it cannot be."""
-    syllables = pinyin_syllables()
-    best: list[list[str] | None] = [None] * (len(word) + 1)
-    best[0] = []
-    for end in range(1, len(word) + 1):
-        for start in range(max(0, end - 7), end):
-            head = best[start]
-            if head is not None and word[start:end] in syllables:
-                if best[end] is None or len(head) + 1 < len(best[end]):  # type: ignore[arg-type]
-                    best[end] = [*head, word[start:end]]
-    return best[-1]
-
-
-def _is_gloss(run: str, letters: str) -> bool:
-    if not any(c not in _PLAIN_LETTERS for c in letters):
-        return False  # no tone mark: (ab), (bei) ... could be anything
-    pieces = split_pinyin(letters)
-    return pieces is not None and len(pieces) <= len(HAN.findall(run))
-
-
-def remove_pinyin_glosses(text: str) -> tuple[str, int]:
-    """Remove pinyin glosses like 協(xié)商 or ?lián) and say how many went."""
-    removed = 0
-
-    def replace(m: re.Match[str]) -> str:
-        nonlocal removed
-        if not _is_gloss(m["run"], m["py"]):
-            return m[0]
-        removed += 1
-        return m["run"]
-
-    return _gloss_pattern().sub(replace, text), removed
-
-
-# --- lost characters ---------------------------------------------------------------------
-
-_LOST_RUN = re.compile("[?\ufffd]+")
-_IMPOSSIBLE_QUESTION = re.compile(f"[{_HAN}]\\?+[,，、。;；:：]")
-
-
-def mark_lost_characters(text: str, *, damaged: bool = False) -> str:
-    """Replace `?`/U+FFFD standing for a lost CJK character with 〓.
-
-    U+FFFD next to a Han character always is one. A `?` is one when it cannot be a question
-    mark (followed by a comma or full stop), or, in a text known to be damaged (glosses or
-    replacement characters found), whenever it touches a Han character. Latin `?` stays.
-    """
-    damaged = damaged or "\ufffd" in text or bool(_IMPOSSIBLE_QUESTION.search(text))
-
-    def replace(m: re.Match[str]) -> str:
-        before = text[m.start() - 1] if m.start() else ""
-        after = text[m.end()] if m.end() < len(text) else ""
-        touches = bool(HAN.match(before) or HAN.match(after))
-        run = m[0]
-        if not touches:
-            return run
-        if "\ufffd" in run or damaged or (after and after in ",，、。;；:："):
-            return LOST_MARK * len(run)
-        return run
-
-    return _LOST_RUN.sub(replace, text)
-
-
 # --- PDF column text ---------------------------------------------------------------------
 
-_WIDE = f"{_HAN}{_CJK_PUNCT}"
-CJK_GAP = re.compile(f"(?<=[{_HAN}]) (?=[{_HAN}])")
+_WIDE = f"{HAN_RANGE}{_CJK_PUNCT}"
+CJK_GAP = re.compile(f"(?<=[{HAN_RANGE}]) (?=[{HAN_RANGE}])")
 PDF_GAP = re.compile(
     f'(?<=[{_WIDE}]) +(?=[{_WIDE}0-9"(),;:.!?])|(?<=[{_WIDE}0-9"(),;:.!?]) +(?=[{_WIDE}])'
 )
@@ -231,8 +140,8 @@ TITLE_MAX = 60
 BYLINE = re.compile(
     r"^[■□●◆◇]?\s*(本报|本報|本刊|本网|本網|特约)?(记者|記者|通讯员|通訊員|撰稿)\s*\S"
     r"|(记者|記者|通讯员|通訊員).{0,40}(报道|報道)$"
-    f"|^[{_HAN}]( [{_HAN}]){{1,3}}$"  # a speaker's name spaced out on the title page: 习 近 平
-    f"|^.{{0,20}}(省长|市长|区长|县长|主席|总理|书记)\\s+[{_HAN}]( ?[{_HAN}]){{1,3}}$"
+    f"|^[{HAN_RANGE}]( [{HAN_RANGE}]){{1,3}}$"  # a speaker's name spaced out on the title page: 习 近 平
+    f"|^.{{0,20}}(省长|市长|区长|县长|主席|总理|书记)\\s+[{HAN_RANGE}]( ?[{HAN_RANGE}]){{1,3}}$"
 )
 SOURCE_LINE = re.compile(r"^(来源|來源|作者|出处)\s*[:：]")
 SALUTATION = re.compile(r"^各位(委员|委員|代表|同志)(们|們)?\s*[:：,，!！]")
@@ -349,7 +258,7 @@ def _continues(left: str, right: str, before: str = "") -> bool:
     return _is_open_paragraph(left) and not _starts_paragraph(right, left, before)
 
 
-LINK_TEXT = re.compile(f"[{_HAN}A-Za-z0-9]{{1,12}}")
+LINK_TEXT = re.compile(f"[{HAN_RANGE}A-Za-z0-9]{{1,12}}")
 
 
 def _is_link_split(left: str, link: str, right: str) -> bool:
