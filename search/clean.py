@@ -75,6 +75,24 @@ ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
 MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+", re.MULTILINE)
 
 
+# `\r\n` as four characters: an export that escaped the line breaks once too often
+LITERAL_ESCAPE = re.compile(r"(?<!\\)\\(?:r\\n|[rnt])")
+LITERAL_ESCAPES_MIN = 3  # a lone `\n` may be meant; several are a flattened file
+ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def decode_escapes(text: str) -> str:
+    """Turn literal `\\r\\n`, `\\n`, `\\t` into line breaks and tabs when a text holds several."""
+    if len(LITERAL_ESCAPE.findall(text)) < LITERAL_ESCAPES_MIN:
+        return text
+    return LITERAL_ESCAPE.sub(lambda m: "\t" if m[0] == "\\t" else "\n", text)
+
+
+def unescape_entities(text: str) -> str:
+    """Decode HTML entities (`&nbsp;`, `&amp;`, `&#12288;`) left in plain text; unknown ones stay."""
+    return ENTITY.sub(lambda m: html.unescape(m[0]), text)
+
+
 def normalize_spacing(text: str) -> str:
     """Unify line endings, turn odd spaces into plain ones, drop zero-width characters and
     markdown heading marks. NFKC is deliberately not applied: the stored text stays as found."""
@@ -392,6 +410,9 @@ def parse_document(text: str, *, is_html: bool = False) -> list[ArticleDraft]:
     """Clean one raw file and cut it into articles (most files hold one; none if all noise)."""
     if is_html or has_tag_remnants(text):
         text = html_to_text(text)
+    else:
+        text = unescape_entities(text)
+    text = decode_escapes(text)
     text = ORPHAN_TAG.sub("", text)
     text = normalize_spacing(text)
     text, glosses = remove_pinyin_glosses(text)

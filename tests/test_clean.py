@@ -9,6 +9,7 @@ import pytest
 
 from search.clean import (
     build_article,
+    decode_escapes,
     has_pdf_signature,
     html_to_text,
     is_byline,
@@ -20,11 +21,13 @@ from search.clean import (
     remove_pdf_spaces,
     split_articles,
     subtitle_of,
+    unescape_entities,
 )
 from search.documents import ArticleDraft, Block
 from search.glosses import LOST_MARK
 
 REPORTS = Path(__file__).resolve().parent.parent / "data" / "reports"
+GOVREPORTS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "govreports"
 BODY = (
     "市政协坚持围绕中心、服务大局，深入开展调查研究，提出意见建议50余条，推动解决了一批实际问题。"
 )
@@ -72,6 +75,68 @@ def test_tag_remnants_in_plain_text_are_removed():
 def test_normalize_spacing():
     raw = "# 奋进新征程\u3000展现新作为\r\n## ——综述\r\u00a0\u00a0强理论\u200b固根基\ufeff\n\t正文"
     assert "奋进新征程 展现新作为\n——综述\n强理论固根基\n正文" == normalize_spacing(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "decoded"),
+    [
+        (
+            "各位代表：\\r\\n现在，我代表\\r\\n一、回顾\\r\\n",
+            "各位代表：\n现在，我代表\n一、回顾\n",
+        ),
+        ("第一段\\n第二段\\n第三段\\t表", "第一段\n第二段\n第三段\t表"),
+        ("一\\r二\\r三\\r四", "一\n二\n三\n四"),
+        ("用\\n表示换行。", "用\\n表示换行。"),  # a lone escape in normal text stays
+        ("路径C:\\\\new\\\\n\\\\t\\\\r", "路径C:\\\\new\\\\n\\\\t\\\\r"),  # escaped backslashes
+        ("没有转义的正文。", "没有转义的正文。"),
+    ],
+)
+def test_decode_escapes(raw, decoded):
+    assert decoded == decode_escapes(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "decoded"),
+    [
+        ("&nbsp;&nbsp;（一）经济发展", "\u00a0\u00a0（一）经济发展"),
+        ("研发&amp;创新 &lt;试行&gt;", "研发&创新 <试行>"),
+        ("&#12288;&#x3000;正文", "\u3000\u3000正文"),
+        ("R&D投入增长12%，AT&T", "R&D投入增长12%，AT&T"),
+        ("a&parab &unknown;", "a&parab &unknown;"),  # only whole, known entities
+    ],
+)
+def test_unescape_entities(raw, decoded):
+    assert decoded == unescape_entities(raw)
+
+
+def test_literal_escapes_and_entities_give_paragraphs():
+    raw = (
+        f"县政府工作报告\n\n各位代表：\\r\\n{BODY}\\r\\n&nbsp;\\r\\n一、工作回顾\\r\\n&nbsp; {BODY}"
+    )
+    [article] = parse_document(raw)
+    assert (
+        "县政府工作报告",
+        (Block("各位代表："), Block(BODY), Block("一、工作回顾", True), Block(BODY)),
+    ) == (article.title, article.blocks)
+
+
+@pytest.mark.skipif(not GOVREPORTS.is_dir(), reason=f"{GOVREPORTS} is not here")
+@pytest.mark.parametrize(
+    ("name", "paragraphs"),
+    [
+        ("2012_county_容城县_government_work_report.txt", 92),
+        ("2024_county_顺平县_government_work_report.txt", 67),
+        ("2005_county_清苑区_government_work_report.txt", 89),
+    ],
+)
+def test_govreports_with_literal_escapes_give_paragraphs(name, paragraphs):
+    [article] = parse_document(next(GOVREPORTS.glob(f"*/{name}")).read_text(encoding="utf-8"))
+    texts = [b.text for b in article.blocks]
+    assert (paragraphs, [], []) == (
+        len(texts),
+        [t for t in texts if "\\r" in t or "\\n" in t or "&nbsp;" in t],
+        [t for t in texts if len(t) > 1000],
+    )
 
 
 # --- PDF column text -----------------------------------------------------------------------
