@@ -336,6 +336,30 @@ def rejoin_paragraphs(paras: list[str], *, pdf: bool = False) -> tuple[list[str]
     return out, joins
 
 
+PARAGRAPH_MAX = 1500  # longer blocks are files that lost their line breaks, not paragraphs
+SENTENCE = re.compile(f"[^。！？；!?;]*(?:[。！？；!?;]+[{re.escape(CLOSERS)}]*|$)")
+
+
+def split_long_paragraph(text: str, limit: int = PARAGRAPH_MAX) -> list[str]:
+    """Cut a block longer than `limit` at sentence ends into pieces of about equal length,
+    none longer than `limit`; a sentence longer than that is cut at the limit."""
+    if len(text) <= limit:
+        return [text]
+    target = len(text) / -(-len(text) // limit)  # the length of ceil(len/limit) equal pieces
+    sentences = [s for s in SENTENCE.findall(text) if s]
+    pieces: list[str] = []
+    current = ""
+    for sentence in sentences:
+        if current and (len(current) + len(sentence) > limit or len(current) >= target):
+            pieces.append(current)
+            current = ""
+        current += sentence
+        while len(current) > limit:
+            pieces.append(current[:limit])
+            current = current[limit:]
+    return [*pieces, current] if current else pieces
+
+
 # --- articles ----------------------------------------------------------------------------
 
 JUNK_MAX = 15  # an OCR fragment left between two articles
@@ -421,4 +445,5 @@ def parse_document(text: str, *, is_html: bool = False) -> list[ArticleDraft]:
     pdf = has_pdf_signature("\n".join(page.lines))
     lines = [remove_pdf_spaces(line) for line in page.lines] if pdf else list(page.lines)
     paras, _ = rejoin_paragraphs([line for line in lines if line], pdf=pdf)
+    paras = [piece for para in paras for piece in split_long_paragraph(para)]
     return [build_article(piece, page.published) for piece in split_articles(paras)]

@@ -20,6 +20,7 @@ from search.clean import (
     rejoin_paragraphs,
     remove_pdf_spaces,
     split_articles,
+    split_long_paragraph,
     subtitle_of,
     unescape_entities,
 )
@@ -312,6 +313,43 @@ def test_is_title_line(text, expected):
 )
 def test_rejoin_paragraphs(paras, joined, joins):
     assert (joined, joins) == rejoin_paragraphs(paras)
+
+
+SENTENCE_50 = "甲" * 49 + "。"
+
+
+@pytest.mark.parametrize(
+    ("text", "lengths"),
+    [
+        (SENTENCE_50 * 20, [1000]),  # an ordinary long paragraph stays whole
+        (SENTENCE_50 * 30, [1500]),
+        (SENTENCE_50 * 31, [800, 750]),  # about equal pieces, cut at sentence ends
+        (SENTENCE_50 * 100, [1250, 1250, 1250, 1250]),
+        ("甲" * 3200, [1500, 1500, 200]),  # no sentence end at all: cut at the limit
+        ("乙" * 1999 + "！" + SENTENCE_50 * 2, [1500, 600]),
+    ],
+)
+def test_split_long_paragraph(text, lengths):
+    pieces = split_long_paragraph(text)
+    assert (lengths, text) == ([len(p) for p in pieces], "".join(pieces))
+
+
+def test_split_long_paragraph_keeps_closers_with_their_sentence():
+    text = "他说：“" + "甲" * 996 + "。”" + "乙" * 599 + "；" + "丙" * 99 + "？"
+    assert ["他说：“" + "甲" * 996 + "。”", "乙" * 599 + "；" + "丙" * 99 + "？"] == (
+        split_long_paragraph(text)
+    )
+
+
+def test_a_file_without_line_breaks_gives_bounded_paragraphs():
+    text = "某县政府工作报告\n" + BODY * 20_000  # 960,000 characters on one line
+    [article] = parse_document(text)
+    lengths = {len(b.text) for b in article.blocks}
+    assert ("某县政府工作报告", 646, True) == (
+        article.title,
+        len(article.blocks),
+        max(lengths) <= 1500,
+    )
 
 
 def test_interleaved_pdf_columns_are_untangled_only_in_pdf_mode():
