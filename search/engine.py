@@ -1,4 +1,10 @@
-"""The one entry point for searching: SearchRequest in, SearchPage out."""
+"""The one entry point for searching: SearchRequest in, SearchPage out.
+
+The engine follows atomic rebuilds: each request takes the generation named in
+index/CURRENT at that moment and holds it until it is done (a streamed export
+until its last row); a generation that has been replaced is closed when its last
+user lets go.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +12,38 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from whoosh import index as windex
-from whoosh import query as wq
 
 from search import schema as f
 from search.facets import FACETS, Columns, FacetFilter, FacetValue, count_facets
 from search.indexer import current_generation
-from search.query import QuerySyntaxError, match_query, parse, score_query
+from search.normalize import search_key
+from search.query import ParsedQuery, QuerySyntaxError, match_query, parse, score_query
+from search.results import (
+    SORTS,
+    ArticleNotFound,
+    ArticleSummary,
+    BadRequest,
+    DocParagraph,
+    DocumentView,
+    Hit,
+    IndexMissing,
+    SearchError,
+    SearchPage,
+    SearchRequest,
+    check_request,
+)
 from search.snippets import highlight, snippet
 
 __all__ = [
+    "FACET_FIELDS",
+    "SORTS",
     "ArticleNotFound",
     "ArticleSummary",
     "BadRequest",
@@ -31,206 +54,22 @@ __all__ = [
     "IndexMissing",
     "QuerySyntaxError",
     "SearchEngine",
+    "SearchError",
     "SearchPage",
     "SearchRequest",
 ]
 
 FACET_FIELDS = FACETS
-SORTS = ("relevance", "newest", "oldest")
-
-
-class SearchError(Exception):
-    """Base class of the errors a search can end in."""
-
-
-class BadRequest(SearchError, ValueError):
-    """A filter, page or sort value is out of range; the message says which."""
-
-
-class IndexMissing(SearchError):
-    """There is no built index in the index folder."""
-
-
-class ArticleNotFound(SearchError, KeyError):
-    """No article with that id is in the index."""
-
-
-@dataclass(frozen=True)
-class SearchRequest:
-    """What the user asked: query text, filters (OR within a facet, AND across), page."""
-
-    query: str = ""
-    provinces: tuple[str, ...] = ()
-    cities: tuple[str, ...] = ()
-    districts: tuple[str, ...] = ()
-    years: tuple[int, ...] = ()
-    year_from: int | None = None
-    year_to: int | None = None
-    themes: tuple[str, ...] = ()
-    page: int = 1
-    per_page: int = 20
-    sort: str = "relevance"  # one of SORTS
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One matching paragraph, with its snippet already rendered as safe HTML."""
-
-    id: str
-    article_id: str
-    title: str
-    province: str
-    city: str
-    district: str
-    year: int | None
-    themes: tuple[str, ...]
-    section: str
-    text: str
-    snippet: str  # HTML: matches in <mark>, everything else escaped
-    position: int = 0
-    score: float = 0.0
-
-    @property
-    def anchor(self) -> str:
-        """The paragraph's anchor in the document view (#p12)."""
-        return f"p{self.position}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "article_id": self.article_id,
-            "title": self.title,
-            "province": self.province,
-            "city": self.city,
-            "district": self.district,
-            "year": self.year,
-            "themes": list(self.themes),
-            "section": self.section,
-            "text": self.text,
-            "snippet": self.snippet,
-        }
-
-
-@dataclass(frozen=True)
-class DocParagraph:
-    """One paragraph of the document view, highlighted for the query (safe HTML)."""
-
-    position: int
-    text: str
-    html: str  # escaped text with the query's matches in <mark>
-    section: str
-    is_heading: bool
-    themes: tuple[str, ...]
-    matched: bool  # the query matches this paragraph
-
-    @property
-    def anchor(self) -> str:
-        return f"p{self.position}"
-
-
-@dataclass(frozen=True)
-class ArticleSummary:
-    """One article with its metadata and paragraph count."""
-
-    id: str
-    title: str
-    province: str
-    city: str
-    district: str
-    year: int | None
-    published: str
-    source: str
-    paragraphs: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-@dataclass(frozen=True)
-class DocumentView:
-    """A whole article for reading, with the query's matches highlighted."""
-
-    article: ArticleSummary
-    paragraphs: tuple[DocParagraph, ...]
-    query: str = ""
-
-    @property
-    def match_count(self) -> int:
-        return sum(p.matched for p in self.paragraphs)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of /api/doc/<id>."""
-        return {
-            "article": self.article.to_dict(),
-            "query": self.query,
-            "match_count": self.match_count,
-            "paragraphs": [
-                {
-                    "position": p.position,
-                    "anchor": p.anchor,
-                    "text": p.text,
-                    "html": p.html,
-                    "section": p.section,
-                    "is_heading": p.is_heading,
-                    "themes": list(p.themes),
-                    "matched": p.matched,
-                }
-                for p in self.paragraphs
-            ],
-        }
-
-
-@dataclass(frozen=True)
-class SearchPage:
-    """The answer to a SearchRequest: total, the page of hits, facet counts."""
-
-    request: SearchRequest
-    total: int
-    hits: tuple[Hit, ...]
-    facets: dict[str, tuple[FacetValue, ...]] = field(default_factory=dict)
-    elapsed_ms: float = 0.0
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.request.per_page))
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape shared by `cppcc-search search --json` and /api/search."""
-        return {
-            "query": self.request.query,
-            "total": self.total,
-            "page": self.request.page,
-            "per_page": self.request.per_page,
-            "hits": [h.to_dict() for h in self.hits],
-            "facets": {
-                name: [v.to_dict() for v in self.facets.get(name, ())] for name in FACET_FIELDS
-            },
-        }
-
-
-_MAX_YEAR_SPAN = (1900, 2100)
 MATCH_CACHE_SIZE = 256
 
 
-def _check(request: SearchRequest, max_per_page: int) -> None:
-    if request.page < 1:
-        raise BadRequest(f"页码必须是正整数，而不是 {request.page!r}。")
-    if not 1 <= request.per_page <= max_per_page:
-        raise BadRequest(f"每页条数必须在 1 到 {max_per_page} 之间，而不是 {request.per_page!r}。")
-    if request.sort not in SORTS:
-        raise BadRequest(f"排序方式只能是 {'、'.join(SORTS)} 之一，而不是 {request.sort!r}。")
-    for y in (*request.years, request.year_from, request.year_to):
-        if y is not None and not _MAX_YEAR_SPAN[0] <= y <= _MAX_YEAR_SPAN[1]:
-            raise BadRequest(f"年份 {y!r} 超出范围（{_MAX_YEAR_SPAN[0]}–{_MAX_YEAR_SPAN[1]}）。")
-    if request.year_from is not None and request.year_to is not None and request.year_from > request.year_to:
-        raise BadRequest(f"起始年份 {request.year_from} 晚于结束年份 {request.year_to}。")
-
-
 class _Opened:
-    """One generation of the index, open, with its facet columns."""
+    """One generation of the index, open, with its facet columns and its users."""
 
     def __init__(self, gen: Path) -> None:
         self.gen = gen
+        self.users = 0
+        self.retired = False
         self.index = windex.open_dir(str(gen))
         self.searcher = self.index.searcher()
         reader = self.searcher.reader()
@@ -249,27 +88,44 @@ class SearchEngine:
         self.max_per_page = max_per_page
         self._lock = threading.Lock()
         self._opened: _Opened | None = None
-        self._retired: list[_Opened] = []
 
-    def _state(self) -> _Opened:
-        gen = current_generation(self.index_dir)
-        if gen is None:
-            raise IndexMissing(
-                f"No index has been built in {str(self.index_dir)!r}: run `cppcc-search index` first."
-            )
+    def _acquire(self) -> _Opened:
+        """The current generation, opened if it is new, with one more user."""
         with self._lock:
+            # CURRENT is read under the lock, so generations only ever move forward.
+            gen = current_generation(self.index_dir)
+            if gen is None:
+                raise IndexMissing(
+                    f"No index has been built in {str(self.index_dir)!r}: run `cppcc-search index` first."
+                )
             if self._opened is None or self._opened.gen != gen:
-                if self._opened is not None:
-                    # Another thread may still be rendering from it: close it one switch later.
-                    for old in self._retired:
+                old, self._opened = self._opened, _Opened(gen)
+                if old is not None:
+                    old.retired = True
+                    if old.users == 0:
                         old.close()
-                    self._retired = [self._opened]
-                self._opened = _Opened(gen)
+            self._opened.users += 1
             return self._opened
+
+    def _release(self, st: _Opened) -> None:
+        with self._lock:
+            st.users -= 1
+            if st.retired and st.users == 0:
+                st.close()
+
+    @contextmanager
+    def _use(self) -> Iterator[_Opened]:
+        st = self._acquire()
+        try:
+            yield st
+        finally:
+            self._release(st)
 
     @property
     def generation(self) -> str:
-        return self._state().gen.name
+        """The name of the generation a search would use now."""
+        with self._use() as st:
+            return st.gen.name
 
     # searching -----------------------------------------------------------------
 
@@ -289,6 +145,8 @@ class SearchEngine:
             mask[:] = True
         else:
             docs = list(st.searcher.docs_for_query(match_query(parsed)))
+            if docs and parsed.needs_verification:
+                docs = [d for d in docs if self._verify(st, d, parsed)]
             if docs:
                 mask[np.fromiter(docs, dtype=np.int64)] = True
         mask.flags.writeable = False
@@ -297,6 +155,12 @@ class SearchEngine:
             while len(st.match_cache) > MATCH_CACHE_SIZE:
                 st.match_cache.popitem(last=False)
         return mask
+
+    @staticmethod
+    def _verify(st: _Opened, docnum: int, parsed: ParsedQuery) -> bool:
+        """The exact test for what the index can only narrow down (phrases with spaces)."""
+        d = st.searcher.stored_fields(docnum)
+        return parsed.matches(search_key(d.get(f.TEXT_FIELD, "")), search_key(d.get(f.TITLE, "")))
 
     def clear_cache(self) -> None:
         """Forget cached matches (benchmarks use it to time every search cold)."""
@@ -310,7 +174,7 @@ class SearchEngine:
         try:
             self.search(SearchRequest(query="政协", per_page=1))
         except IndexMissing:
-            pass
+            return
         self.clear_cache()
 
     @staticmethod
@@ -377,18 +241,18 @@ class SearchEngine:
     def search(self, request: SearchRequest) -> SearchPage:
         """One page of hits with facet counts over the whole match set."""
         started = time.perf_counter()
-        _check(request, self.max_per_page)
+        check_request(request, self.max_per_page)
         parsed = parse(request.query)
-        st = self._state()
-        matches = self._matches(st, parsed)
-        total_mask, facets = count_facets(st.columns, matches, self._filter(request))
-        total = int(total_mask.sum())
-        first = (request.page - 1) * request.per_page
-        hits: tuple[Hit, ...] = ()
-        if first < total:
-            ranked = self._ordered(st, parsed, total_mask, request.sort, first + request.per_page)
-            keys = parsed.highlight_keys()
-            hits = tuple(self._hit(st, d, s, keys, True) for d, s in ranked[first:])
+        with self._use() as st:
+            matches = self._matches(st, parsed)
+            total_mask, facets = count_facets(st.columns, matches, self._filter(request))
+            total = int(total_mask.sum())
+            first = (request.page - 1) * request.per_page
+            hits: tuple[Hit, ...] = ()
+            if first < total:
+                ranked = self._ordered(st, parsed, total_mask, request.sort, first + request.per_page)
+                keys = parsed.highlight_keys()
+                hits = tuple(self._hit(st, d, s, keys, True) for d, s in ranked[first:])
         return SearchPage(
             request=request,
             total=total,
@@ -401,18 +265,24 @@ class SearchEngine:
         """Every paragraph the request matches (no paging, no snippets), in its sort order.
 
         The request is checked and the matches found before this returns, so a bad query
-        raises here and not half-way through a streamed export.
+        raises here and not half-way through a streamed export; the generation stays
+        open until the last row has been read (or the iterator is closed).
         """
-        _check(replace(request, page=1, per_page=1), self.max_per_page)
+        check_request(replace(request, page=1, per_page=1), self.max_per_page)
         parsed = parse(request.query)
-        st = self._state()
-        total_mask, _ = count_facets(st.columns, self._matches(st, parsed), self._filter(request))
-        ranked = self._ordered(st, parsed, total_mask, request.sort, None)
-        return (self._hit(st, d, s, (), False) for d, s in ranked)
+        st = self._acquire()
+        try:
+            total_mask, _ = count_facets(st.columns, self._matches(st, parsed), self._filter(request))
+            ranked = self._ordered(st, parsed, total_mask, request.sort, None)
+        except BaseException:
+            self._release(st)
+            raise
+        return _HeldMatches(self, st, ranked)
 
     # documents -----------------------------------------------------------------
 
-    def _summary(self, st: _Opened, article_id: str, docs: np.ndarray) -> ArticleSummary:
+    @staticmethod
+    def _summary(st: _Opened, article_id: str, docs: np.ndarray) -> ArticleSummary:
         d = st.searcher.stored_fields(int(docs[0]))
         year = d.get(f.YEAR) or None
         return ArticleSummary(
@@ -428,46 +298,76 @@ class SearchEngine:
         )
 
     def document(self, article_id: str, query: str = "") -> DocumentView:
-        """The whole article, with the query's matching paragraphs highlighted."""
-        st = self._state()
-        docs = st.columns.article_docs(article_id)
-        if not len(docs):
-            raise ArticleNotFound(f"No article with id {article_id!r} is in the index.")
+        """The whole article; the paragraphs the query matches are flagged and highlighted.
+
+        A query that cannot be parsed is shown without highlights, not as an error: the
+        article is still worth reading.
+        """
         try:
             parsed = parse(query)
         except QuerySyntaxError:
-            parsed = parse("")  # the document is still worth showing without highlights
-        matched: set[int] = set()
-        if not parsed.is_empty and parsed.groups:
-            q = wq.And([match_query(parsed), wq.Term(f.ARTICLE, article_id)])
-            matched = set(st.searcher.docs_for_query(q))
-        keys = parsed.highlight_keys()
-        paragraphs = []
-        for docnum in docs:
-            d = st.searcher.stored_fields(int(docnum))
-            text = d.get(f.TEXT_FIELD, "")
-            is_match = int(docnum) in matched
-            paragraphs.append(
-                DocParagraph(
-                    position=d.get(f.POSITION, 0),
-                    text=text,
-                    html=highlight(text, keys) if is_match else highlight(text, ()),
-                    section=d.get(f.SECTION, ""),
-                    is_heading=bool(d.get(f.HEADING)),
-                    themes=tuple(t for t in (d.get(f.THEMES) or "").split(",") if t),
-                    matched=is_match,
+            parsed = parse("")
+        with self._use() as st:
+            docs = st.columns.article_docs(article_id)
+            if not len(docs):
+                raise ArticleNotFound(f"No article with id {article_id!r} is in the index.")
+            matched = self._matches(st, parsed) if not parsed.is_empty else np.zeros(st.columns.size, dtype=bool)
+            keys = parsed.highlight_keys()
+            paragraphs = []
+            for docnum in docs:
+                d = st.searcher.stored_fields(int(docnum))
+                text = d.get(f.TEXT_FIELD, "")
+                is_match = bool(matched[docnum])
+                paragraphs.append(
+                    DocParagraph(
+                        position=d.get(f.POSITION, 0),
+                        text=text,
+                        html=highlight(text, keys if is_match else ()),
+                        section=d.get(f.SECTION, ""),
+                        is_heading=bool(d.get(f.HEADING)),
+                        themes=tuple(t for t in (d.get(f.THEMES) or "").split(",") if t),
+                        matched=is_match,
+                    )
                 )
-            )
-        return DocumentView(self._summary(st, article_id, docs), tuple(paragraphs), query)
+            return DocumentView(self._summary(st, article_id, docs), tuple(paragraphs), query)
 
     def articles(self) -> list[ArticleSummary]:
         """Every article in the index, in index order, with its paragraph count."""
-        st = self._state()
-        return [self._summary(st, a, st.columns.article_docs(a)) for a in st.columns.article_values]
+        with self._use() as st:
+            return [self._summary(st, a, st.columns.article_docs(a)) for a in st.columns.article_values]
 
     def close(self) -> None:
+        """Close the open generation (a later search opens it again)."""
         with self._lock:
-            for o in [*self._retired, self._opened]:
-                if o is not None:
-                    o.close()
-            self._opened, self._retired = None, []
+            if self._opened is not None:
+                self._opened.retired = True
+                if self._opened.users == 0:
+                    self._opened.close()
+            self._opened = None
+
+
+class _HeldMatches(Iterator[Hit]):
+    """The hits of iter_matches, holding their generation open until read or closed."""
+
+    def __init__(self, engine: SearchEngine, st: _Opened, ranked: list[tuple[int, float]]) -> None:
+        self._engine, self._st = engine, st
+        self._ranked = iter(ranked)
+        self._held = True
+
+    def __next__(self) -> Hit:
+        if not self._held:
+            raise StopIteration
+        try:
+            d, s = next(self._ranked)
+        except StopIteration:
+            self.close()
+            raise
+        return self._engine._hit(self._st, d, s, (), False)
+
+    def close(self) -> None:
+        if self._held:
+            self._held = False
+            self._engine._release(self._st)
+
+    def __del__(self) -> None:
+        self.close()

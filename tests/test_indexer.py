@@ -95,27 +95,51 @@ def test_rebuild_switches_atomically_and_the_engine_follows(tmp_path: Path) -> N
 
 
 def test_readers_never_see_a_half_built_index(tmp_path: Path) -> None:
+    """Four threads search one engine while the index is rebuilt: every answer is whole."""
     src = write_reports(tmp_path / "src")
     index_dir = tmp_path / "index"
     build_index([src], index_dir)
     engine = SearchEngine(index_dir)
     expected = engine.search(SearchRequest()).total
     seen: list[int] = []
+    errors: list[BaseException] = []
     stop = threading.Event()
 
     def read() -> None:
         while not stop.is_set():
-            seen.append(engine.search(SearchRequest()).total)
+            try:
+                page = engine.search(SearchRequest(query="营商环境"))
+                seen.append(engine.search(SearchRequest()).total)
+                assert [h.text for h in page.hits]  # stored fields read from a live reader
+            except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
 
-    reader = threading.Thread(target=read)
-    reader.start()
+    readers = [threading.Thread(target=read) for _ in range(4)]
+    for r in readers:
+        r.start()
     try:
-        for _ in range(3):
+        for _ in range(4):
             build_index([src], index_dir)
     finally:
         stop.set()
-        reader.join()
+        for r in readers:
+            r.join()
+    assert errors == []
     assert seen and set(seen) == {expected}
+    engine.close()
+
+
+def test_an_export_keeps_its_generation_through_rebuilds(tmp_path: Path) -> None:
+    src = write_reports(tmp_path / "src")
+    index_dir = tmp_path / "index"
+    build_index([src], index_dir)
+    engine = SearchEngine(index_dir)
+    rows = engine.iter_matches(SearchRequest())
+    first = next(rows)
+    for _ in range(3):  # the generation it reads is replaced, then pruned from the folder
+        build_index([src], index_dir)
+    rest = list(rows)
+    assert [first.id, *(h.id for h in rest)] == [h.id for h in engine.iter_matches(SearchRequest())]
     engine.close()
 
 
