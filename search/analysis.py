@@ -126,6 +126,44 @@ class CharGramTokenizer(Tokenizer):
             yield t
 
 
+class CharTokenizer(Tokenizer):
+    """Every character of the search key but spaces, for single-character queries."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: object,
+    ) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        # Each distinct character once: the field answers "does it occur", nothing more.
+        for ch in dict.fromkeys(search_key(value)):
+            if ch.isspace():
+                continue
+            t.text = ch
+            t.boost = 1.0
+            t.stopped = False
+            yield t
+
+
+def char_analyzer() -> CharTokenizer:
+    """The analyzer of the single-character field."""
+    return CharTokenizer()
+
+
 def word_analyzer() -> ChineseWordTokenizer:
     """The analyzer of the text and title fields."""
     return ChineseWordTokenizer()

@@ -108,6 +108,7 @@ def paragraph_documents(article: Article) -> Iterator[dict[str, object]]:
             f.TITLE_GRAMS: article.title,
             f.TEXT_FIELD: p.text,
             f.GRAMS: p.text,
+            f.CHARS: p.text,
             f.PROVINCE: r.province,
             f.CITY: r.city,
             f.DISTRICT: r.district,

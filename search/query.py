@@ -44,6 +44,16 @@ class Term:
     in_title: bool = False
     phrase: bool = False
 
+    @property
+    def spaced(self) -> bool:
+        """A quoted phrase with spaces: its pieces must follow each other, with only spaces
+        or punctuation between them."""
+        return " " in self.key
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile(r"[\W_]*".join(re.escape(p) for p in self.key.split()))
+
 
 @dataclass(frozen=True)
 class ParsedQuery:
@@ -55,6 +65,19 @@ class ParsedQuery:
     @property
     def is_empty(self) -> bool:
         return not self.groups and not self.negated
+
+    @property
+    def needs_verification(self) -> bool:
+        """Whether the index only narrows the matches down (a quoted phrase with spaces)."""
+        return any(t.spaced for g in self.groups for t in g) or any(t.spaced for t in self.negated)
+
+    def matches(self, text_key: str, title_key: str) -> bool:
+        """The exact test on a paragraph's search key and its title's."""
+
+        def hit(t: Term) -> bool:
+            return t.pattern.search(title_key if t.in_title else text_key) is not None
+
+        return all(any(hit(t) for t in g) for g in self.groups) and not any(hit(t) for t in self.negated)
 
     def highlight_keys(self) -> tuple[str, ...]:
         """Search keys of the positive body terms, longest first, for snippets."""
@@ -108,10 +131,12 @@ def parse(text: str) -> ParsedQuery:
             continue
         raw = raw.strip()
         key = " ".join(p for p in search_key(raw).split())
-        if not is_searchable(key):
-            continue  # punctuation alone: nothing to look for
         term = Term(raw, key, in_title=bool(m.group("field")), phrase=quoted is not None)
         items.append(("term", (term, bool(m.group("neg")))))
+    # Stray punctuation beside real words is dropped (协商， 提案); a query of nothing
+    # but punctuation or symbols (。 or %) looks for exactly that.
+    if any(kind == "term" and is_searchable(v[0].key) for kind, v in items):  # type: ignore[index]
+        items = [(k, v) for k, v in items if k != "term" or is_searchable(v[0].key)]  # type: ignore[index]
     return _assemble(items, text)
 
 
@@ -153,7 +178,9 @@ def _assemble(items: list[tuple[str, object]], text: str) -> ParsedQuery:
 def _grams_query(fieldname: str, key: str) -> wq.Query:
     """The term as an exact substring: a phrase of character bigrams."""
     if len(key) == 1:
-        # a single character: any gram that starts with it, or the character ending a run
+        if fieldname == f.GRAMS:
+            return wq.Term(f.CHARS, key)  # one posting list per character
+        # a title's single character: any gram that starts with it, or one ending a run
         return wq.Or([wq.Prefix(fieldname, key), wq.Term(fieldname, key)])
     return wq.Phrase(fieldname, [key[i : i + 2] for i in range(len(key) - 1)])
 
@@ -161,7 +188,8 @@ def _grams_query(fieldname: str, key: str) -> wq.Query:
 def _exact(term: Term) -> wq.Query:
     field = f.TITLE_GRAMS if term.in_title else f.GRAMS
     parts = [_grams_query(field, piece) for piece in term.key.split()]
-    # a quoted phrase with spaces: each piece exactly
+    # A quoted phrase with spaces: each piece here, their order and closeness checked by
+    # ParsedQuery.matches on the stored text.
     return parts[0] if len(parts) == 1 else wq.And(parts)
 
 
@@ -179,8 +207,11 @@ def match_query(parsed: ParsedQuery) -> wq.Query:
         )
     else:
         required = wq.Every()
-    if parsed.negated:
-        required = wq.AndNot(required, wq.Or([_exact(t) for t in parsed.negated]))
+    # A negated phrase with spaces would also exclude its pieces standing apart: it is left
+    # to the exact check, so that the index still gives every candidate.
+    negated = [_exact(t) for t in parsed.negated if not t.spaced]
+    if negated:
+        required = wq.AndNot(required, wq.Or(negated))
     return required
 
 

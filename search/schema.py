@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from search.analysis import gram_analyzer, word_analyzer
+from search.analysis import char_analyzer, gram_analyzer, word_analyzer
 
 # Field names, used by the indexer, the query builder and the engine.
 ID_FIELD = "id"
@@ -13,6 +13,7 @@ TITLE = "title"
 TITLE_GRAMS = "title_grams"
 TEXT_FIELD = "text"
 GRAMS = "grams"
+CHARS = "chars"
 PROVINCE = "province"
 CITY = "city"
 DISTRICT = "district"
@@ -38,6 +39,7 @@ def build_schema() -> Schema:
             TITLE_GRAMS: TEXT(analyzer=gram_analyzer(), phrase=True),
             TEXT_FIELD: TEXT(analyzer=word_analyzer(), stored=True, phrase=True),
             GRAMS: TEXT(analyzer=gram_analyzer(), phrase=True),
+            CHARS: TEXT(analyzer=char_analyzer(), phrase=False),
             PROVINCE: ID(stored=True),
             CITY: ID(stored=True),
             DISTRICT: ID(stored=True),

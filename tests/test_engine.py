@@ -81,6 +81,19 @@ def test_phrase_search_finds_the_exact_phrase(engine: SearchEngine, paragraphs: 
     assert ids(engine, '"民主协商"') == scan(paragraphs, "民主协商")
 
 
+def test_phrase_with_a_space_keeps_its_pieces_together(engine: SearchEngine, paragraphs: list) -> None:
+    together = re.compile(r"议政[\W_]*协商")
+    expected = {p.id for p in paragraphs if together.search(search_key(p.text))}
+    assert ids(engine, '"议政 协商"') == expected
+    assert ids(engine, '"议政 协商"') < ids(engine, "议政 协商")  # the pieces apart do not count
+    assert ids(engine, '政协 -"议政 协商"') == scan(paragraphs, "政协") - expected
+
+
+@pytest.mark.parametrize("query", ["。", "%", "：", "?", "😀", "1"])
+def test_a_query_of_punctuation_or_symbols_looks_for_it(engine: SearchEngine, paragraphs: list, query: str) -> None:
+    assert ids(engine, query) == scan(paragraphs, query)
+
+
 def test_traditional_and_simplified_queries_match_both(engine: SearchEngine, paragraphs: list) -> None:
     simp = engine.search(SearchRequest(query="协商"))
     trad = engine.search(SearchRequest(query="協商"))

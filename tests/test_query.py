@@ -20,7 +20,9 @@ def t(text: str, key: str | None = None, **kw: bool) -> Term:
         ("协商 NOT 北京", ParsedQuery(((t("协商"),),), (t("北京"),))),
         ("title:综述 协商", ParsedQuery(((t("综述", in_title=True),), (t("协商"),)), ())),
         ("a*b (x) [y]", ParsedQuery(((t("a*b"),), (t("(x)"),), (t("[y]"),)), ())),
-        ("，。 协商", ParsedQuery(((t("协商"),),), ())),
+        ("，。 协商", ParsedQuery(((t("协商"),),), ())),  # stray punctuation beside words
+        ("。", ParsedQuery(((t("。"),),), ())),  # punctuation alone is looked for
+        ("-％", ParsedQuery((), (t("％", "%"),))),
         ("ＧＤＰ", ParsedQuery(((t("ＧＤＰ", "gdp"),),), ())),
         ("　协商　", ParsedQuery(((t("协商"),),), ())),
     ],
@@ -60,9 +62,12 @@ def test_highlight_keys_are_body_terms_longest_first() -> None:
         ("营商环境", 'grams:"营商 商环 环境"'),
         ("協商 提案", "(grams:协商 AND grams:提案)"),
         ("营商环境 OR 提案", '(grams:"营商 商环 环境" OR grams:提案)'),
-        ('"强理论 固根基"', '(grams:"强理 理论" AND grams:"固根 根基")'),
+        ('"强理论 固根基"', '(grams:"强理 理论" AND grams:"固根 根基")'),  # order checked on the text
+        ('协商 -"强理论 固根基"', "grams:协商"),  # a spaced phrase is only excluded by the check
         ("title:综述", "title_grams:综述"),
-        ("政", "(grams:政* OR grams:政)"),
+        ("政", "chars:政"),
+        ("title:政", "(title_grams:政* OR title_grams:政)"),
+        ("。", "chars:。"),
         ("协商 -北京", "(grams:协商 ANDNOT grams:北京)"),
         ("-北京", "(<_Every> ANDNOT grams:北京)"),
     ],
@@ -78,3 +83,25 @@ def test_scoring_is_a_bag_of_words_grams_and_boosted_title_words() -> None:
         "(text:营商环境 OR grams:商环 OR grams:环境 OR grams:营商 OR title:营商环境^2.0)"
     )
     assert score_query(parse("-北京")) is None
+
+
+@pytest.mark.parametrize(
+    ("query", "text", "expected"),
+    [
+        ('"议政 协商"', "开展议政，协商于民", True),
+        ('"议政 协商"', "开展议政 协商", True),
+        ('"议政 协商"', "开展议政协商", True),
+        ('"议政 协商"', "开展专题议政；聚焦乡村振兴，组织协商", False),
+        ('"议政 协商"', "协商议政", False),
+        ('协商 -"强理论 固根基"', "协商 强理论 固根基", False),
+        ('协商 -"强理论 固根基"', "协商 固根基 强理论", True),
+    ],
+)
+def test_spaced_phrases_are_checked_on_the_text(query: str, text: str, expected: bool) -> None:
+    parsed = parse(query)
+    assert parsed.needs_verification
+    assert parsed.matches(text, "") is expected
+
+
+def test_plain_queries_need_no_check() -> None:
+    assert not parse('营商环境 "协商议政" -北京 title:综述').needs_verification
