@@ -12,7 +12,7 @@ import click
 from search.engine import BadRequest, IndexMissing, SearchEngine, SearchRequest
 from search.indexer import IndexBuildError, build_index, read_report
 from search.query import QuerySyntaxError
-from search.settings import Settings
+from search.settings import Settings, SettingsError
 
 EXPORT_COLUMNS = (
     "id", "article_id", "title", "province", "city", "district", "year", "themes", "section", "text",
@@ -37,7 +37,10 @@ index_dir_option = click.option(
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Full-text search with facets over Chinese CPPCC work reports."""
-    ctx.obj = Settings.from_env()
+    try:
+        ctx.obj = Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command("index")

@@ -8,13 +8,12 @@ here is already the search key (search.normalize), so the dictionary is Simplifi
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
+
+from search.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -66,8 +65,8 @@ class _Jieba:
         import jieba
 
         tk = jieba.Tokenizer()
-        # jieba caches its prefix dictionary in the system temp folder by default (FINDINGS).
-        cache = Path(os.environ.get("CPPCC_CACHE_DIR") or tempfile.gettempdir()) / "cppcc-jieba"
+        # jieba caches a 9 MB prefix dictionary in the system temp folder unless told (FINDINGS).
+        cache = Settings.from_env().cache_dir / "jieba"
         cache.mkdir(parents=True, exist_ok=True)
         tk.tmp_dir = str(cache)
         for word, freq, tag in user_dictionary():

@@ -6,7 +6,14 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_CHECKOUT = Path(__file__).resolve().parent.parent
+# In a checkout (editable install) the defaults live in the project; installed as a
+# package, they are relative to the folder the command runs in.
+PROJECT_ROOT = _CHECKOUT if (_CHECKOUT / "pyproject.toml").exists() else Path.cwd()
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the settings cannot use."""
 
 
 @dataclass(frozen=True)
@@ -30,7 +37,12 @@ class Settings:
             dirs = tuple(Path(p) for p in env["CPPCC_SOURCES"].split(os.pathsep) if p)
             s = replace(s, source_dirs=dirs)
         if env.get("CPPCC_PER_PAGE"):
-            s = replace(s, per_page=int(env["CPPCC_PER_PAGE"]))
+            raw = env["CPPCC_PER_PAGE"].strip()
+            if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= s.max_per_page:
+                raise SettingsError(
+                    f"CPPCC_PER_PAGE must be a whole number from 1 to {s.max_per_page}, not {raw!r}."
+                )
+            s = replace(s, per_page=int(raw))
         if env.get("CPPCC_CACHE_DIR"):
             s = replace(s, cache_dir=Path(env["CPPCC_CACHE_DIR"]))
         return s

@@ -10,12 +10,15 @@ plain shareable URL. It never imports Flask.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Protocol
 from urllib.parse import urlencode
 
 from search.engine import SORTS, SearchPage, SearchRequest
+from search.query import MAX_QUERY_LENGTH
+from search.results import YEAR_MAX, YEAR_MIN
 
 # URL argument -> SearchRequest field, in the order arguments are written into URLs.
 FILTER_ARGS: dict[str, str] = {
@@ -26,8 +29,8 @@ FILTER_ARGS: dict[str, str] = {
     "theme": "themes",
 }
 REGION_ARGS = ("province", "city", "district")
-MAX_QUERY_CHARS = 500
-YEAR_MIN, YEAR_MAX = 1900, 2100  # the engine's own bounds
+MAX_QUERY_CHARS = MAX_QUERY_LENGTH
+_DIGITS = re.compile(r"-?[0-9]+")  # ASCII digits only: int() would also take ٣ and 1_00
 
 
 class BadParameter(ValueError):
@@ -46,17 +49,15 @@ def _int_arg(args: MultiArgs, name: str, label: str) -> int | None:
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise BadParameter(f"参数 {name}（{label}）必须是整数，收到的是 {raw!r}。") from None
+    if not _DIGITS.fullmatch(raw):
+        raise BadParameter(f"参数 {name}（{label}）必须是整数，收到的是 {raw!r}。")
+    return int(raw)
 
 
 def _year(raw: str, name: str) -> int:
-    try:
-        year = int(raw.strip())
-    except ValueError:
-        raise BadParameter(f"参数 {name}（年份）必须是四位数的年份，收到的是 {raw!r}。") from None
+    if not _DIGITS.fullmatch(raw.strip()):
+        raise BadParameter(f"参数 {name}（年份）必须是四位数的年份，收到的是 {raw!r}。")
+    year = int(raw.strip())
     if not YEAR_MIN <= year <= YEAR_MAX:
         raise BadParameter(
             f"参数 {name}（年份）应在 {YEAR_MIN}–{YEAR_MAX} 之间，收到的是 {raw!r}。"
