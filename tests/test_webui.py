@@ -492,3 +492,13 @@ def test_filter_values_are_escaped_in_chips_and_facets(client) -> None:
     assert "<script>alert(1)" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the chip shows it as text
     assert resp.headers["Content-Security-Policy"].startswith("default-src 'self'")
+
+
+def test_csv_defuses_cells_that_spreadsheets_would_run(client) -> None:
+    from webui.views import _cell
+
+    assert [_cell(v) for v in ["=1+1", "+86", "-协商", "@x", "协商", 2024, ""]] == [
+        "'=1+1", "'+86", "'-协商", "'@x", "协商", 2024, "",
+    ]  # fmt: skip
+    rows = list(csv.reader(io.StringIO(client.get("/search.csv?q=协商").get_data(as_text=True).lstrip("\ufeff"))))
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)

@@ -106,7 +106,22 @@ def _csv_line(values: list[Any]) -> str:
     return buf.getvalue()
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """A text cell that Excel would run as a formula (=, +, -, @ first) gets a leading '."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _csv_row(hit: Hit) -> list[Any]:
+    """One CSV row; the download is meant for spreadsheets, so formula-like text is defused."""
+    return [_cell(v) for v in _csv_fields(hit)]
+
+
+def _csv_fields(hit: Hit) -> list[Any]:
     return [
         hit.id,
         hit.article_id,
