@@ -11,6 +11,15 @@ from dataclasses import dataclass
 
 _SHORT = 120  # furniture lines are short; a long line is prose even if it names a footer word
 
+EDITOR = (
+    "(责任编辑|責任編輯|责编|責編|编辑|編輯|审核|審核|审校|審校|校对|校對"
+    "|初审|初審|复审|複審|终审|終審|签发|簽發|监制|監製)"
+)
+_META_LABEL = (
+    r"\s*(作者|编辑|編輯|责任编辑|責任編輯|发布时间|發佈時間|发布日期|發佈日期|点击|點擊"
+    r"|浏览|瀏覽|阅读|閱讀|字号|字號)(次数|次數|量)?\s*[:：].{0,60}"
+)
+
 # Whole lines that are page furniture wherever they appear.
 DROP_LINES: tuple[re.Pattern[str], ...] = tuple(
     re.compile(p)
@@ -24,7 +33,15 @@ DROP_LINES: tuple[re.Pattern[str], ...] = tuple(
         r"(\s*(【|\[)?\s*(打印本页|打印|关闭窗口|關閉窗口|关闭|返回顶部|收藏本页)\s*(】|\])?)*",
         r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(\s+\d{1,2}:\d{2}(:\d{2})?)?",  # related-article timestamps
         r"(访问次数|訪問次數|浏览次数|瀏覽次數|阅读次数|字号|字號)\s*[:：].{0,40}",
-        r"(责任编辑|責任編輯|编辑|編輯|审核|校对)\s*[:：]\s*\S{0,12}(\s+\S{0,12}){0,3}",
+        r"(浏览次数|瀏覽次數|访问次数|訪問次數|阅读次数|閱讀次數|点击数|點擊數|点击量|點擊量)"
+        r"\s*[:：]?\s*\d+\s*次?",
+        # editor lines: 责任编辑：吴丽芳, 编辑：张三 审核：李四, （责任编辑：王伟）
+        r"[（(【\[]?\s*" + EDITOR + r"\s*[:：]\s*\S{0,12}(\s+\S{0,12}){0,3}\s*[)）】\]]?",
+        r"(责任编辑|責任編輯|责编|責編)",
+        # page meta: 来源：河北日报 作者：张三 (a line with only 来源：… stays, as a byline)
+        r"(文章|信息|新闻|新聞|稿件)?(来源|來源|稿源|出处|出處)\s*[:：].{0,40}?" + _META_LABEL,
+        r"作者\s*[:：].{0,30}?(来源|來源|稿源)\s*[:：].{0,60}",
+        r"[0-9a-f]{32}\s*[:：]?",  # content ids of related-article links
         r"(上一篇|下一篇|相关新闻|相关阅读|相關閱讀|相关链接|扫一扫|掃一掃).{0,60}",
         r"↑",  # wikisource footnote back-links
         r"(?i:public domain|false|true)",
@@ -41,6 +58,12 @@ HARD_FOOTERS: tuple[re.Pattern[str], ...] = tuple(
         r"incentive-icons",
         r"^\d+文章数|^往期回顾|^专题推荐|^无障碍浏览|进入关怀版",
         r"^打印本页",
+        # government site footers: 主办单位：保定市科学技术局 网址：http://… 网站标识码：1306000007
+        r"网站标识码|網站標識碼|^(技术支持|技術支持)\s*[:：]|^(网址|網址)\s*[:：]\s*(https?:|www\.)",
+        r"^(主办|主辦|承办|承辦)(单位|單位)\s*[:：].*(网址|網址|网站|網站|ICP|http|www\.|电话|電話"
+        r"|地址|邮编|郵編|技术支持|技術支持)",
+        r"^(相关附件|相關附件|相关链接|相關鏈接|相关阅读|相關閱讀|相关新闻|相關新聞|相关文章|相關文章"
+        r"|友情链接|友情鏈接)\s*(>>|》|»|[:：])?$",
         # wikisource licence boxes under government reports
         r"^(本作品是|本作品来自|本作品在|这部作品在|這部作品在|本模板所指|版权失效模板)",
     )
@@ -51,9 +74,14 @@ HARD_FOOTER_STARTS = re.compile(r"^(特别声明|特別聲明)\s*[:：]|^Notice:
 
 # Page-meta lines: their date is the publication date, the line itself is dropped.
 META_DATE = re.compile(
-    r"^(发布日期|发布时间|發佈日期|發布日期|發布時間|发文日期|日期|时间|時間|更新时间)\s*[:：]\s*"
+    r"^((发布日期|发布时间|發佈日期|發布日期|發布時間|发文日期|日期|时间|時間|更新时间)\s*[:：]"
+    r"|(添加时间|添加時間|发布时间|發佈時間)\s*[:：]?)\s*"
     r"(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})"
 )
+
+# An editor label whose name was pushed onto the next line: `责任编辑` / `：吴丽芳`.
+EDITOR_LABEL = re.compile(r"(责任编辑|責任編輯|责编|責編)\s*[:：]?|" + EDITOR + r"\s*[:：]")
+EDITOR_NAME = re.compile(r"[:：]?\s*[\u4e00-\u9fff·]{2,4}([、，,][\u4e00-\u9fff·]{2,4}){0,3}")
 
 # Photo captions; an unterminated caption may spill a short tail onto the next line.
 CAPTION_LINE = re.compile(r"^[▲△]|^(图为|圖為)")
@@ -62,6 +90,7 @@ CAPTION_TAIL_MAX = 20
 DATED_CAPTION = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日.{4,120}[。）)]$")
 DATED_CAPTION_MIN_GAP = 3
 INLINE_DROPS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"[（(](责任编辑|責任編輯|责编|責編|编辑|編輯)\s*[:：][^（）()]{1,20}[)）]$"),
     re.compile(r"[（(]本版图片由[^（）()]{1,30}提供[)）]"),
     re.compile(r"[（(](图片|圖片|摄影|攝影)\s*[:：/][^（）()]{1,20}[)）]"),
 )
@@ -141,6 +170,7 @@ def strip_boilerplate(lines: list[str]) -> StrippedPage:
     seen = 0
     blank_run = 0
     caption_open = False  # the previous non-empty line was a caption without an ending
+    editor_open = False  # the previous non-empty line was an editor label without a name
     for index, raw in enumerate(lines):
         seen += len(raw)
         line = raw.strip()
@@ -162,6 +192,11 @@ def strip_boilerplate(lines: list[str]) -> StrippedPage:
             published = published or date
             dropped += 1
             continue
+        if editor_open and EDITOR_NAME.fullmatch(line):
+            editor_open = False
+            dropped += 1
+            continue
+        editor_open = bool(EDITOR_LABEL.fullmatch(line))
         if caption_open and len(line) <= CAPTION_TAIL_MAX and _is_terminated(line):
             caption_open = False
             dropped += 1

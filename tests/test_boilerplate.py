@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from search.boilerplate import (
@@ -13,6 +15,7 @@ from search.boilerplate import (
     strip_boilerplate,
 )
 
+GOVREPORTS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "govreports"
 BODY = (
     "市政协坚持围绕中心、服务大局，深入开展调查研究，提出意见建议50余条，推动解决了一批实际问题。"
 )
@@ -33,6 +36,21 @@ BODY = (
         "2024-12-27",
         "访问次数: 字号:[ ]",
         "责任编辑：王伟",
+        "責任編輯：吳麗芳",
+        "（责任编辑：吴丽芳）",
+        "(編輯:張三)",
+        "责任编辑",
+        "责任编辑：",
+        "编辑：张三 审核：李四 终审：王五",
+        "審核：李四",
+        "来源：河北日报 作者：张三",
+        "來源：河北日報 作者：張三",
+        "来源：本站 发布时间：2024-01-05 点击数：312",
+        "文章来源：保定市政府网 浏览次数：1024",
+        "作者：李明 来源：人民网",
+        "浏览次数 4034 次",
+        "點擊量：99",
+        "abcd39f1fb7f426d9dfb6bd0fa1f2146:",
         "↑",
         "Public domain",
     ],
@@ -47,6 +65,12 @@ def test_furniture_lines(line):
         BODY,
         "强理论 固根基",
         "分享经验 共促发展",  # a heading that merely starts with 分享
+        "来源：解放日报",  # a source line alone is a byline, kept for detection
+        "来源：江西省人民政府2025年1月17日在江西省第十四届人民代表大会第四次会议上",
+        "资金来源：中央财政补助、省级配套和县级自筹，作者单位负责审核。",
+        "审核：严格审核项目资金使用，确保专款专用，全年审核资金12亿元。",
+        "拓宽群众增收来源，作者、编辑、记者等文化从业人员达到1.2万人。",
+        "主办单位：省教育厅，各州、市人民政府",
         "2024年工作回顾",
         "一、2024年工作回顾",
         "10",
@@ -70,6 +94,15 @@ def test_prose_is_not_furniture(line):
         "往期回顾 全部",
         "无障碍浏览 进入关怀版",
         "本作品是中华人民共和国的",
+        "主办单位：保定市科学技术局 网址：http://kjj.baoding.gov.cn 网站标识码：1306000007",
+        "主辦單位：保定市科學技術局 網址：http://kjj.baoding.gov.cn",
+        "承办单位：市大数据中心 联系电话：0312-3312066",
+        "政府网站标识码：1306000007",
+        "技术支持：某某网络科技有限公司",
+        "網址：https://www.hebei.gov.cn",
+        "相关链接>>",
+        "相關閱讀",
+        "友情链接：",
     ],
 )
 def test_hard_footers(line):
@@ -81,6 +114,10 @@ def test_hard_footers(line):
     [
         BODY,
         "严肃查处侵犯版权所有人合法权益的行为，全年办理案件120件，挽回经济损失3000余万元。",
+        "主办单位：省教育厅，各州、市人民政府",  # a livelihood project's sponsors
+        "主办单位：省人力资源社会保障厅、省财政厅，各州、市人民政府",
+        "为纺织企业研发设计提供技术支持；获评优秀承办单位",
+        "相关链接平台建设加快推进",
     ],
 )
 def test_prose_is_not_a_hard_footer(line):
@@ -93,6 +130,8 @@ def test_prose_is_not_a_hard_footer(line):
         ("发布日期:2025-01-07 02:43 访问次数: 字号:[ ]", "2025-01-07"),
         ("时间：2026-02-09", "2026-02-09"),
         ("发布时间：2024年3月5日", "2024-03-05"),
+        ("添加时间 2026/2/12 15:20:47  浏览次数 4034 次", "2026-02-12"),
+        ("添加時間：2026-02-12", "2026-02-12"),
         ("2025-01-06 09:15:16", ""),  # a sidebar timestamp is not the page's date
         (BODY, ""),
     ],
@@ -186,3 +225,77 @@ def test_drop_menus_blanks_runs_of_short_lines_only():
     assert ["河北省2003年政府工作报告", BODY, "强理论 固根基", "坚持党建引领", BODY] == [
         x for x in out if x
     ]
+
+
+def test_editor_name_on_the_next_line_is_dropped():
+    lines = [BODY, BODY, "责任编辑", "：吴丽芳", "", "責任編輯：", "李莎莎", "编辑：", "张三、李四"]
+    assert (BODY, BODY, "") == strip_boilerplate(lines).lines
+
+
+def test_a_heading_after_an_editor_label_stays():
+    lines = [BODY, "责任编辑：", "强理论 固根基", BODY]
+    assert (BODY, "强理论 固根基", BODY) == strip_boilerplate(lines).lines
+
+
+def test_editor_note_at_the_end_of_a_paragraph_is_dropped():
+    lines = [BODY + "（责任编辑：吴丽芳）", BODY + "(編輯:張三)"]
+    assert (BODY, BODY) == strip_boilerplate(lines).lines
+
+
+def test_site_footer_ends_the_file_only_in_its_last_part():
+    footer = "主办单位：保定市科学技术局 网址：http://kjj.baoding.gov.cn 网站标识码：1306000007"
+    lines = [
+        footer,
+        BODY,
+        BODY,
+        BODY,
+        footer,
+        "联系地址：河北省保定市东二环1539号 电话：",
+        "0312-3312066",
+    ]
+    assert (BODY, BODY, BODY) == strip_boilerplate(lines).lines
+
+
+def test_sponsor_lines_of_a_project_list_stay():
+    lines = [
+        BODY,
+        BODY,
+        "一、稳定和扩大就业",
+        "年度目标：全省城镇新增就业50万人。",
+        "主办单位：省教育厅，各州、市人民政府",
+    ]
+    assert tuple(lines) == strip_boilerplate(lines).lines
+
+
+@pytest.mark.skipif(not GOVREPORTS.is_dir(), reason=f"{GOVREPORTS} is not here")
+@pytest.mark.parametrize(
+    ("name", "published", "last"),
+    [
+        (
+            "2026_city_保定市_gwr_excerpt_news.txt",
+            "2026-02-12",
+            "做好政府工作，我们要始终坚持党的全面领导，",
+        ),
+        ("2022_province_河北省_government_work_report.txt", "", "各位代表！实干成就梦想，"),
+        ("2026_province_四川省_government_work_report.txt", "", "20.“一件事”全链条专项整治："),
+    ],
+)
+def test_govreports_lose_their_page_furniture(name, published, last):
+    path = next(GOVREPORTS.glob(f"*/{name}"))
+    page = strip_boilerplate(path.read_text(encoding="utf-8").split("\n"))
+    text = "\n".join(page.lines)
+    furniture = (
+        "责任编辑",
+        "吴丽芳",
+        "李莎莎",
+        "添加时间",
+        "浏览次数",
+        "主办单位",
+        "网站标识码",
+        "友情链接",
+    )
+    assert (published, True, []) == (
+        page.published,
+        [line for line in page.lines if line][-1].startswith(last),
+        [word for word in furniture if word in text],
+    )
