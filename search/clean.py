@@ -27,40 +27,84 @@ TAG_REMNANT = re.compile(r"</?(?:b|i|u|em|strong|span|font|a|p|br|div)\b[^>]*>",
 ORPHAN_TAG = re.compile(r"(?<=[?\ufffd])/(?:b|i|u|em|strong|span|font|a|p)>")
 
 
+# `政协潍坊市委员会常务委员会工作报告_潍坊市政协`: the site's name after the page's title
+SITE_SUFFIX = re.compile(r"(?:_| - | \| )(?P<site>[^_|]{1,30})$")
+SITE_NAME = re.compile(
+    r"(网|網|网站|網站|政府|政协|政協|人大|委员会|委員會|日报|日報|新闻|新聞|门户|門戶|平台|频道|頻道"
+    r"|首页|首頁|官网|官網|中心|[A-Za-z][A-Za-z.]+)$"
+)
+
+
+def strip_site_suffix(title: str) -> str:
+    """An HTML `<title>` without the site (and section) names appended after `_`, ` - `, ` | `:
+    a part that names a site, or one shorter than what comes before it."""
+    while m := SITE_SUFFIX.search(title):
+        head = title[: m.start()].strip()
+        if len(head) < 4 or not (SITE_NAME.search(m["site"]) or len(head) > len(m["site"])):
+            break
+        title = head
+    return title
+
+
 class _TextExtractor(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.skipping = 0
+        self.title: list[str] | None = None  # the <title> text while inside it
+        self.titles: list[str] = []
+        self.h1: list[str] = []  # the text of each <h1>
+        self.in_h1 = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in SKIPPED_TAGS:
+        if tag == "title":
+            self.title = []
+        elif tag in SKIPPED_TAGS:
             self.skipping += 1
         elif tag in BLOCK_TAGS:
             self.parts.append("\n")
+        if tag == "h1":
+            self.h1.append("")
+            self.in_h1 += 1
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in BLOCK_TAGS:
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in SKIPPED_TAGS:
+        if tag == "h1":
+            self.in_h1 = max(0, self.in_h1 - 1)
+        if tag == "title" and self.title is not None:
+            self.titles.append("".join(self.title).strip())
+            self.title = None
+        elif tag in SKIPPED_TAGS:
             self.skipping = max(0, self.skipping - 1)
         elif tag in BLOCK_TAGS:
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
-        if not self.skipping:
+        if self.title is not None:
+            self.title.append(data)
+        elif not self.skipping:
             self.parts.append(data)
+            if self.in_h1:
+                self.h1[-1] += data
 
 
 def html_to_text(markup: str) -> str:
     """Text of an HTML page or fragment; block tags become line breaks, entities are decoded,
-    script/style/nav/header/footer contents are dropped."""
+    script/style/nav/header/footer contents are dropped.
+
+    The `<title>` comes first without its site name, unless an `<h1>` gives the title.
+    """
     parser = _TextExtractor()
     parser.feed(markup)
     parser.close()
-    return html.unescape("".join(parser.parts))
+    full = parser.titles[0] if parser.titles else ""
+    title = strip_site_suffix(full)
+    if any(h.strip() and h.strip() not in full[len(title) :] for h in parser.h1):
+        title = ""  # the <h1> says it better; an <h1> that is the site's name does not count
+    return html.unescape("\n".join([title, "".join(parser.parts)]))
 
 
 def has_tag_remnants(text: str) -> bool:

@@ -21,6 +21,7 @@ from search.clean import (
     remove_pdf_spaces,
     split_articles,
     split_long_paragraph,
+    strip_site_suffix,
     subtitle_of,
     unescape_entities,
 )
@@ -62,6 +63,48 @@ def test_html_to_text_breaks_blocks_and_drops_scripts_and_navigation():
     )
     lines = [line for line in normalize_spacing(html_to_text(page)).split("\n") if line]
     assert ["工作报告", "第一段 内容&要点", "第二段", "第三段", "一项", "二项"] == lines
+
+
+@pytest.mark.parametrize(
+    ("title", "stripped"),
+    [
+        ("政协潍坊市委员会常务委员会工作报告_潍坊市政协", "政协潍坊市委员会常务委员会工作报告"),
+        ("2024年市政协工作报告_要闻动态_潍坊市政协", "2024年市政协工作报告"),
+        ("政府工作报告 - 河北省人民政府 | 门户网站", "政府工作报告"),
+        ("2024年政府工作报告 - NetEase", "2024年政府工作报告"),
+        ("政協工作報告 | 聊城新聞網", "政協工作報告"),
+        ("淄博政协这一年|以实干实绩交出履职新答卷", "淄博政协这一年|以实干实绩交出履职新答卷"),
+        ("淄博政协这一年 | 以实干实绩交出履职新答卷", "淄博政协这一年 | 以实干实绩交出履职新答卷"),
+        ("工作_报告", "工作_报告"),  # nothing would be left of the title
+        ("政府工作报告", "政府工作报告"),
+    ],
+)
+def test_strip_site_suffix(title, stripped):
+    assert stripped == strip_site_suffix(title)
+
+
+TITLE = "<title>政协潍坊市委员会常务委员会工作报告_潍坊市政协</title>"
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "title", "first_block"),
+    [
+        (TITLE, "<h1>常务委员会<b>工作报告</b></h1>", "常务委员会工作报告", BODY),
+        (TITLE, "", "政协潍坊市委员会常务委员会工作报告", BODY),
+        (TITLE, "<header><h1>潍坊市政协</h1></header>", "政协潍坊市委员会常务委员会工作报告", BODY),
+        (TITLE, "<h1>潍坊市政协</h1>", "政协潍坊市委员会常务委员会工作报告", "潍坊市政协"),
+        ("<title>工作报告</title>", "<h1>工作报告</h1>", "工作报告", BODY),  # not twice
+    ],
+)
+def test_html_title_from_h1_or_title_without_site_name(head, body, title, first_block):
+    page = f"<html><head>{head}</head><body>{body}<p>{BODY}</p><p>{BODY}</p></body></html>"
+    [article] = parse_document(page, is_html=True)
+    assert (title, first_block) == (article.title, article.blocks[0].text)
+
+
+def test_body_title_lines_keep_their_separators():
+    [article] = parse_document(f"政协工作报告_潍坊市政协\n{BODY}\n{BODY}")
+    assert "政协工作报告_潍坊市政协" == article.title
 
 
 def test_tag_remnants_in_plain_text_are_removed():
