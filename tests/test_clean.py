@@ -9,24 +9,26 @@ import pytest
 
 from search.clean import (
     build_article,
-    decode_escapes,
     has_pdf_signature,
-    html_to_text,
     is_byline,
     is_heading,
     is_title_line,
-    normalize_spacing,
     parse_document,
     rejoin_paragraphs,
     remove_pdf_spaces,
     split_articles,
     split_long_paragraph,
-    strip_site_suffix,
     subtitle_of,
-    unescape_entities,
 )
 from search.documents import ArticleDraft, Block
 from search.glosses import LOST_MARK
+from search.pages import (
+    decode_escapes,
+    html_to_text,
+    normalize_spacing,
+    strip_site_suffix,
+    unescape_entities,
+)
 
 REPORTS = Path(__file__).resolve().parent.parent / "data" / "reports"
 GOVREPORTS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "govreports"
