@@ -198,3 +198,33 @@ def test_invalid_manifest_skips_its_folder_with_the_reason(tmp_path: Path) -> No
     assert report.files == 1
     reasons = {Path(s.path).name: s.reason for s in report.skipped}
     assert "manifest" in reasons["a.txt"] and "manifest" in reasons["b.txt"]
+
+
+PAGE = """<!DOCTYPE html><html><head><meta charset="gbk"><title>政协潍坊市委员会2024年工作综述_潍坊市政协</title>
+<script>var tracker = "不应出现的脚本文字";</script><style>p { color: red }</style></head>
+<body><nav><a href="/">首页</a> &gt; <a href="/news">政协要闻</a></nav>
+<h1>政协潍坊市委员会2024年工作综述</h1>
+<p>2024年，潍坊市政协围绕<b>营商环境</b>开展专题协商，提出意见建议&nbsp;36条。</p>
+<p>强化民主监督</p>
+<p>全年立案提案412件，办复率100%。</p>
+<footer>版权所有 潍坊市政协 鲁ICP备12345678号</footer></body></html>"""
+
+
+def test_an_html_page_in_gbk_is_indexed_without_its_furniture(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "page.html").write_bytes(PAGE.encode("gbk"))
+    report = build_index([src], tmp_path / "index")
+    assert (report.files, report.articles, report.skipped) == (1, 1, ())
+    engine = SearchEngine(tmp_path / "index")
+    (article,) = engine.articles()
+    assert (article.title, article.province, article.city, article.year) == (
+        "政协潍坊市委员会2024年工作综述", "山东省", "潍坊市", 2024,
+    )  # fmt: skip
+    texts = [p.text for p in engine.document(article.id).paragraphs]
+    assert texts == [
+        "2024年，潍坊市政协围绕营商环境开展专题协商，提出意见建议 36条。",
+        "强化民主监督",
+        "全年立案提案412件，办复率100%。",
+    ]
+    engine.close()
