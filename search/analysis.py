@@ -35,14 +35,23 @@ def char_grams(key: str) -> Iterator[tuple[int, str]]:
             yield i, ch
 
 
-class ChineseWordTokenizer(Tokenizer):
-    """Words of the search key: one position per word; in index mode, sub-words too."""
+class _KeyTokenizer(Tokenizer):
+    """A tokenizer over the search key of the value; subclasses say which pieces it yields.
+
+    Whoosh passes the same keyword arguments to every tokenizer; this class turns the
+    pieces of `pieces` into the one reused Token, with positions and character offsets
+    (offsets into the key are offsets into the value: the key keeps its length).
+    """
 
     def __eq__(self, other: object) -> bool:
         return type(self) is type(other)
 
     def __hash__(self) -> int:
         return hash(type(self))
+
+    def pieces(self, key: str, mode: str) -> Iterator[tuple[str, int, int, int]]:
+        """(text, position, start, end) of each token of the key."""
+        raise NotImplementedError
 
     def __call__(
         self,
@@ -59,104 +68,51 @@ class ChineseWordTokenizer(Tokenizer):
     ) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         key = search_key(value)
-        if not tokenize:
-            t.original = t.text = key
-            t.boost = 1.0
-            if positions:
-                t.pos = start_pos
-            if chars:
-                t.startchar, t.endchar = start_char, start_char + len(value)
-            yield t
-            return
-        pos = start_pos
-        with_parts = mode == "index"
-        for word, parts in cut_with_parts(key) if with_parts else ((w, ()) for w in cut(key)):
-            # Punctuation and spaces take a position without a token, so that words on
-            # either side of them are not adjacent for phrase queries.
-            for w in (word, *parts):
-                if not is_searchable(w.text):
-                    continue
-                t.text = w.text
-                t.boost = 1.0
-                t.stopped = False
-                if keeporiginal:
-                    t.original = value[w.start : w.end]
-                if positions:
-                    t.pos = pos
-                if chars:
-                    t.startchar, t.endchar = start_char + w.start, start_char + w.end
-                yield t
-            pos += 1
-
-
-class CharGramTokenizer(Tokenizer):
-    """Character bigrams of the search key at character positions (see char_grams)."""
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other)
-
-    def __hash__(self) -> int:
-        return hash(type(self))
-
-    def __call__(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: object,
-    ) -> Iterator[Token]:
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        key = search_key(value)
-        for i, gram in char_grams(key):
-            t.text = gram
+        pieces = self.pieces(key, mode) if tokenize else iter([(key, 0, 0, len(key))])
+        for text, pos, start, end in pieces:
+            t.text = text
             t.boost = 1.0
             t.stopped = False
             if keeporiginal:
-                t.original = value[i : i + len(gram)]
+                t.original = value[start:end]
             if positions:
-                t.pos = start_pos + i
+                t.pos = start_pos + pos
             if chars:
-                t.startchar, t.endchar = start_char + i, start_char + i + len(gram)
+                t.startchar, t.endchar = start_char + start, start_char + end
             yield t
 
 
-class CharTokenizer(Tokenizer):
-    """Every character of the search key but spaces, for single-character queries."""
+class ChineseWordTokenizer(_KeyTokenizer):
+    """Words of the search key: one position per word; in index mode, sub-words too."""
 
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other)
+    def pieces(self, key: str, mode: str) -> Iterator[tuple[str, int, int, int]]:
+        words = cut_with_parts(key) if mode == "index" else ((w, ()) for w in cut(key))
+        # Punctuation and spaces take a position without a token, so that words on
+        # either side of them are not adjacent for phrase queries.
+        for pos, (word, parts) in enumerate(words):
+            for w in (word, *parts):
+                if is_searchable(w.text):
+                    yield w.text, pos, w.start, w.end
 
-    def __hash__(self) -> int:
-        return hash(type(self))
 
-    def __call__(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: object,
-    ) -> Iterator[Token]:
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        # Each distinct character once: the field answers "does it occur", nothing more.
-        for ch in dict.fromkeys(search_key(value)):
-            if ch.isspace():
-                continue
-            t.text = ch
-            t.boost = 1.0
-            t.stopped = False
-            yield t
+class CharGramTokenizer(_KeyTokenizer):
+    """Character bigrams of the search key at character positions (see char_grams)."""
+
+    def pieces(self, key: str, mode: str) -> Iterator[tuple[str, int, int, int]]:
+        for i, gram in char_grams(key):
+            yield gram, i, i, i + len(gram)
+
+
+class CharTokenizer(_KeyTokenizer):
+    """Every distinct character of the search key but spaces, for single-character queries."""
+
+    def pieces(self, key: str, mode: str) -> Iterator[tuple[str, int, int, int]]:
+        # Each character once: the field answers "does it occur", nothing more.
+        seen: set[str] = set()
+        for i, ch in enumerate(key):
+            if not ch.isspace() and ch not in seen:
+                seen.add(ch)
+                yield ch, i, i, i + 1
 
 
 def char_analyzer() -> CharTokenizer:
