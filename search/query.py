@@ -182,7 +182,9 @@ def _grams_query(fieldname: str, key: str) -> wq.Query:
             return wq.Term(f.CHARS, key)  # one posting list per character
         # a title's single character: any gram that starts with it, or one ending a run
         return wq.Or([wq.Prefix(fieldname, key), wq.Term(fieldname, key)])
-    return wq.Phrase(fieldname, [key[i : i + 2] for i in range(len(key) - 1)])
+    grams = [key[i : i + 2] for i in range(len(key) - 1)]
+    # A one-gram Phrase still decodes every position (5x slower than the Term it equals).
+    return wq.Term(fieldname, grams[0]) if len(grams) == 1 else wq.Phrase(fieldname, grams)
 
 
 def _exact(term: Term) -> wq.Query:
@@ -212,7 +214,7 @@ def match_query(parsed: ParsedQuery) -> wq.Query:
     negated = [_exact(t) for t in parsed.negated if not t.spaced]
     if negated:
         required = wq.AndNot(required, wq.Or(negated))
-    return required
+    return required.normalize()  # one-member And/Or wrappers cost a matcher layer each
 
 
 def score_query(parsed: ParsedQuery) -> wq.Query | None:
@@ -225,9 +227,13 @@ def score_query(parsed: ParsedQuery) -> wq.Query | None:
             word_field, gram_field = (f.TITLE, f.TITLE_GRAMS) if t.in_title else (f.TEXT_FIELD, f.GRAMS)
             for piece in t.key.split():
                 words = {w.text for w in cut(piece) if is_searchable(w.text)}
-                grams = {piece[i : i + 2] for i in range(len(piece) - 1)} or {piece}
                 terms += [wq.Term(word_field, w) for w in sorted(words)]
-                terms += [wq.Term(gram_field, g) for g in sorted(grams)]
+                if words != {piece}:
+                    # The piece is no single word (民主监督 inside 民主监督员, a name jieba
+                    # splits): its grams carry the score. A single word's grams would only
+                    # double the cost of ranking.
+                    grams = {piece[i : i + 2] for i in range(len(piece) - 1)} or {piece}
+                    terms += [wq.Term(gram_field, g) for g in sorted(grams)]
                 if not t.in_title:
                     terms += [wq.Term(f.TITLE, w, boost=TITLE_BOOST) for w in sorted(words)]
     return wq.Or(terms) if terms else None

@@ -60,6 +60,7 @@ def test_highlight_keys_are_body_terms_longest_first() -> None:
     ("text", "expected"),
     [
         ("营商环境", 'grams:"营商 商环 环境"'),
+        ("发展", "grams:发展"),  # one gram: a Term, not a one-word Phrase
         ("協商 提案", "(grams:协商 AND grams:提案)"),
         ("营商环境 OR 提案", '(grams:"营商 商环 环境" OR grams:提案)'),
         ('"强理论 固根基"', '(grams:"强理 理论" AND grams:"固根 根基")'),  # order checked on the text
@@ -78,9 +79,11 @@ def test_matching_is_by_exact_grams(text: str, expected: str) -> None:
 
 
 def test_scoring_is_a_bag_of_words_grams_and_boosted_title_words() -> None:
-    q = score_query(parse("营商环境 -北京"))
-    assert str(q) == (
-        "(text:营商环境 OR grams:商环 OR grams:环境 OR grams:营商 OR title:营商环境^2.0)"
+    # a single word: its word and the title's; no grams, which would only add cost
+    assert str(score_query(parse("营商环境 -北京"))) == "(text:营商环境 OR title:营商环境^2.0)"
+    # a piece jieba splits: its words, its grams, and the title's words
+    assert str(score_query(parse("强理论"))) == (
+        "(text:强 OR text:理论 OR grams:强理 OR grams:理论 OR title:强^2.0 OR title:理论^2.0)"
     )
     assert score_query(parse("-北京")) is None
 
