@@ -502,3 +502,39 @@ def test_csv_defuses_cells_that_spreadsheets_would_run(client) -> None:
     ]  # fmt: skip
     rows = list(csv.reader(io.StringIO(client.get("/search.csv?q=协商").get_data(as_text=True).lstrip("\ufeff"))))
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+# --- long facet lists ---------------------------------------------------------------------------
+
+
+def test_split_top_folds_long_lists_but_never_a_picked_value() -> None:
+    from search.facets import FacetValue
+    from webui.params import FACET_SHOWN, split_top
+
+    short = [FacetValue(f"v{i}", 100 - i) for i in range(FACET_SHOWN + 2)]
+    assert (tuple(short), ()) == split_top(short)  # "更多 2 个" is not worth a toggle
+    values = [FacetValue(f"v{i}", 100 - i, selected=(i == 25)) for i in range(31)]
+    top, rest = split_top(values)
+    assert [f"v{i}" for i in range(FACET_SHOWN)] + ["v25"] == [v.value for v in top]
+    assert 31 - FACET_SHOWN - 1 == len(rest) and all(not v.selected for v in rest)
+
+
+def test_long_facet_list_shows_the_top_and_folds_the_rest(client, engine, monkeypatch) -> None:
+    from webui import params
+
+    FACET_SHOWN = 5  # the sample corpus has 13 themes; the real default folds 31 provinces
+    monkeypatch.setattr(params, "FACET_SHOWN", FACET_SHOWN)
+    themes = engine.search(SearchRequest()).facets["theme"]
+    assert len(themes) > FACET_SHOWN + params.FACET_SLACK
+    html = html_of(client.get("/"))
+    section = re.search(r'<section class="facet facet-theme">.*?</section>', html, re.S).group(0)
+    shown, folded = section.split('<details class="more">')
+    assert [fv.value for fv in themes[:FACET_SHOWN]] == list(facet_links(shown, "theme"))
+    assert [fv.value for fv in themes[FACET_SHOWN:]] == list(facet_links(folded, "theme"))
+    assert f"更多 {len(themes) - FACET_SHOWN} 个" in folded and "收起" in folded
+    # Pick the last theme: it moves out of the fold, so it can be seen and unpicked.
+    last = themes[-1].value
+    html = html_of(client.get(facet_links(html, "theme")[last]))
+    section = re.search(r'<section class="facet facet-theme">.*?</section>', html, re.S).group(0)
+    shown = section.split('<details class="more">')[0]
+    assert last in facet_links(shown, "theme")

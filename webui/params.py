@@ -30,6 +30,10 @@ FILTER_ARGS: dict[str, str] = {
 }
 REGION_ARGS = ("province", "city", "district")
 MAX_QUERY_CHARS = MAX_QUERY_LENGTH
+# A facet list longer than FACET_SHOWN + FACET_SLACK shows its top FACET_SHOWN values and
+# folds the rest under "更多" (a <details>, so it works without JavaScript).
+FACET_SHOWN = 10
+FACET_SLACK = 3
 _DIGITS = re.compile(r"-?[0-9]+")  # ASCII digits only: int() would also take ٣ and 1_00
 
 
@@ -270,6 +274,27 @@ class Links:
             for k, v in request_args(self.req, per_page=self.default_per_page)
             if k not in skip
         ]
+
+
+def split_top(items: Iterable, shown: int | None = None) -> tuple[tuple, tuple]:
+    """(always shown, folded under 更多): the first `shown`, plus anything picked or opened.
+
+    Counts order the list, so the top values come first; a picked value (or a place that is
+    open on a picked place under it) is never folded away, wherever it ranks. A list only a
+    few longer than `shown` is not folded at all: a "更多 2 个" toggle costs more than it saves.
+    """
+    items = tuple(items)
+    shown = FACET_SHOWN if shown is None else shown
+    if len(items) <= shown + FACET_SLACK:
+        return items, ()
+    keep = [
+        i < shown or bool(getattr(x, "selected", False) or getattr(x, "children", ()))
+        for i, x in enumerate(items)
+    ]
+    return (
+        tuple(x for x, k in zip(items, keep, strict=True) if k),
+        tuple(x for x, k in zip(items, keep, strict=True) if not k),
+    )
 
 
 def region_tree(page: SearchPage, links: Links) -> tuple[RegionNode, ...]:

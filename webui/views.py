@@ -202,6 +202,12 @@ def api_articles() -> Response:
     return jsonify({"total": len(items), "articles": [a.to_dict() for a in items]})
 
 
+@bp.app_template_global("split_top")
+def split_top(items: Any) -> tuple[tuple, tuple]:
+    """(shown, folded under 更多) of a facet list: see params.split_top."""
+    return params.split_top(items)
+
+
 @bp.app_template_filter("safe_html")
 def safe_html(html: str) -> Markup:
     """Mark engine-rendered HTML (snippets, highlighted paragraphs) as safe: the engine escaped it."""
