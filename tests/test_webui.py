@@ -538,3 +538,47 @@ def test_long_facet_list_shows_the_top_and_folds_the_rest(client, engine, monkey
     section = re.search(r'<section class="facet facet-theme">.*?</section>', html, re.S).group(0)
     shown = section.split('<details class="more">')[0]
     assert last in facet_links(shown, "theme")
+
+
+# --- the year histogram -----------------------------------------------------------------------
+
+
+def test_year_bars_fill_the_gaps_so_the_axis_is_time() -> None:
+    from search.engine import SearchPage
+    from search.facets import FacetValue
+    from webui.params import year_bars
+
+    req = SearchRequest(years=(2021, 2030))
+    page = SearchPage(
+        req,
+        total=5,
+        hits=(),
+        facets={"year": (FacetValue("2019", 10), FacetValue("2021", 5, True), FacetValue("2024", 20))},
+    )
+    bars = year_bars(page, Links(req, "/search"))
+    assert [str(y) for y in range(2019, 2031)] == [b.value for b in bars]
+    by_year = {b.value: b for b in bars}
+    assert (10, 50) == (by_year["2019"].count, by_year["2019"].percent)
+    assert by_year["2021"].selected and by_year["2030"].selected  # picked, even with no paragraphs
+    assert [("year", "2030")] == args_of(by_year["2021"].url)  # the link unpicks 2021
+    assert [("year", "2021")] == args_of(by_year["2030"].url)
+    assert ("", 0) == (by_year["2020"].url, by_year["2020"].count)  # a gap is not a link
+
+
+def test_many_years_make_a_compact_histogram_with_a_year_list(client, engine, monkeypatch) -> None:
+    from webui import params
+
+    monkeypatch.setattr(params, "HISTOGRAM_LABELLED", 1)  # the sample corpus has two years
+    years = {fv.value: fv.count for fv in engine.search(SearchRequest()).facets["year"]}
+    html = html_of(client.get("/"))
+    section = re.search(r'<section class="facet facet-year">.*?</section>', html, re.S).group(0)
+    assert 'class="histogram is-compact"' in section
+    for year, count in years.items():
+        assert f'aria-label="{year} 年：{count} 段"' in section
+    listed = re.findall(
+        r'data-facet="year" data-value="(\d+)".*?<span class="count">(\d+)</span>', section, re.S
+    )
+    assert sorted(years.items(), reverse=True) == [(y, int(c)) for y, c in listed]
+    assert f"逐年列表（{len(years)} 年）" in section
+    monkeypatch.undo()
+    assert "is-compact" not in html_of(client.get("/"))

@@ -17,6 +17,7 @@ from typing import Protocol
 from urllib.parse import urlencode
 
 from search.engine import SORTS, SearchPage, SearchRequest
+from search.facets import FacetValue
 from search.query import MAX_QUERY_LENGTH
 from search.results import YEAR_MAX, YEAR_MIN
 
@@ -34,6 +35,8 @@ MAX_QUERY_CHARS = MAX_QUERY_LENGTH
 # folds the rest under "更多" (a <details>, so it works without JavaScript).
 FACET_SHOWN = 10
 FACET_SLACK = 3
+# Up to this many years, each histogram column carries its count and year; beyond, decade ticks.
+HISTOGRAM_LABELLED = 15
 _DIGITS = re.compile(r"-?[0-9]+")  # ASCII digits only: int() would also take ٣ and 1_00
 
 
@@ -354,10 +357,20 @@ def breadcrumb(req: SearchRequest, links: Links) -> tuple[Crumb, ...]:
 
 
 def year_bars(page: SearchPage, links: Links) -> tuple[YearBar, ...]:
-    """The year facet as histogram columns, oldest first."""
-    values = sorted(page.facets.get("year", ()), key=lambda v: v.value)
-    tallest = max((v.count for v in values), default=0) or 1
+    """The year facet as histogram columns, oldest first, one per year of the span.
+
+    A year with no paragraphs between two that have some is an empty column (url ""),
+    so the axis is time: a gap in the record shows as a gap, not as a neighbour.
+    A year picked in the URL but absent from the facet keeps its column so it can be unpicked.
+    """
+    counts = {v.value: v for v in page.facets.get("year", ())}
     req = page.request
+    for y in req.years:
+        counts.setdefault(str(y), FacetValue(str(y), 0, True))
+    numeric = sorted(int(y) for y in counts if y.isdigit())
+    span = [str(y) for y in range(numeric[0], numeric[-1] + 1)] if numeric else []
+    span += sorted(y for y in counts if not y.isdigit())
+    tallest = max((v.count for v in counts.values()), default=0) or 1
 
     def in_range(value: str) -> bool:
         try:
@@ -368,17 +381,27 @@ def year_bars(page: SearchPage, links: Links) -> tuple[YearBar, ...]:
             req.year_to is None or year <= req.year_to
         )
 
-    return tuple(
-        YearBar(
-            v.value,
-            v.count,
-            max(4, round(100 * v.count / tallest)) if v.count else 0,
-            v.selected,
-            in_range(v.value),
-            links.toggle("year", v.value),
+    bars = []
+    for value in span:
+        v = counts.get(value)
+        count = v.count if v else 0
+        selected = bool(v and v.selected)
+        bars.append(
+            YearBar(
+                value,
+                count,
+                max(4, round(100 * count / tallest)) if count else 0,
+                selected,
+                in_range(value),
+                links.toggle("year", value) if count or selected else "",
+            )
         )
-        for v in values
-    )
+    return tuple(bars)
+
+
+def year_list(bars: tuple[YearBar, ...]) -> tuple[YearBar, ...]:
+    """The years that have paragraphs (or are picked), newest first: the histogram as a list."""
+    return tuple(b for b in reversed(bars) if b.url)
 
 
 def chips(req: SearchRequest, links: Links) -> tuple[Chip, ...]:

@@ -208,6 +208,16 @@ def split_top(items: Any) -> tuple[tuple, tuple]:
     return params.split_top(items)
 
 
+@bp.app_template_global("year_list")
+def year_list(bars: Any) -> tuple:
+    return params.year_list(bars)
+
+
+@bp.app_context_processor
+def histogram_settings() -> dict[str, Any]:
+    return {"histogram_labelled": params.HISTOGRAM_LABELLED}
+
+
 @bp.app_template_filter("safe_html")
 def safe_html(html: str) -> Markup:
     """Mark engine-rendered HTML (snippets, highlighted paragraphs) as safe: the engine escaped it."""
