@@ -582,3 +582,42 @@ def test_many_years_make_a_compact_histogram_with_a_year_list(client, engine, mo
     assert f"逐年列表（{len(years)} 年）" in section
     monkeypatch.undo()
     assert "is-compact" not in html_of(client.get("/"))
+
+
+# --- no results ---------------------------------------------------------------------------------
+
+
+def empty_box(html: str) -> str:
+    return unescape(re.search(r'<div class="empty">(.*?)</div>', html, re.S).group(1))
+
+
+def test_no_results_under_filters_says_what_each_filter_costs(client, engine) -> None:
+    html = html_of(client.get("/search?q=协商&province=甘肃省&city=济南市"))
+    assert 0 == shown_total(html)
+    box = empty_box(html)
+    relax = dict(
+        (text, url)
+        for url, text in re.findall(r'<a class="relax" href="([^"]+)">(\d+) 段</a>', box)
+    )
+    in_gansu = engine.search(SearchRequest(query="协商", provinces=("甘肃省",))).total
+    in_jinan = engine.search(SearchRequest(query="协商", cities=("济南市",))).total
+    anywhere = engine.search(SearchRequest(query="协商")).total
+    assert 0 < in_gansu and 0 < in_jinan
+    assert f"去掉「城市：济南市」可找到 {in_gansu} 段" in re.sub(r"<[^>]+>", "", box)
+    assert f"去掉「省份：甘肃省」可找到 {in_jinan} 段" in re.sub(r"<[^>]+>", "", box)
+    assert [("q", "协商")] == args_of(relax[str(anywhere)])
+    assert shown_total(html_of(client.get(relax[str(in_gansu)]))) == in_gansu
+
+
+def test_no_results_anywhere_says_so(client) -> None:
+    box = empty_box(html_of(client.get("/search?q=火星基地&province=山东省")))
+    assert "不加筛选也没有结果" in box and 'class="relax"' not in box
+
+
+def test_a_picked_place_the_tree_cannot_show_stays_unpickable(client) -> None:
+    # 济南市 picked under 甘肃省: no paragraph, so the tree has no branch for it.
+    html = html_of(client.get("/search?province=甘肃省&city=济南市&district=市中区"))
+    assert 0 == shown_total(html)
+    cities, districts = facet_links(html, "city"), facet_links(html, "district")
+    assert [("province", "甘肃省"), ("district", "市中区")] == args_of(cities["济南市"])
+    assert [("province", "甘肃省"), ("city", "济南市")] == args_of(districts["市中区"])

@@ -159,6 +159,7 @@ class Chip:
     label: str  # "地区"
     value: str  # "济南市"
     remove_url: str
+    without: SearchRequest | None = None  # the request the remove_url stands for
 
 
 @dataclass(frozen=True)
@@ -333,12 +334,21 @@ def region_tree(page: SearchPage, links: Links) -> tuple[RegionNode, ...]:
         return tuple(out)
 
     tree = nodes(0, None)
-    # A province picked in the URL that the facet no longer lists still shows, so it can be unpicked.
-    listed = {n.value for n in tree}
+    # A place picked in the URL that the tree does not show (no paragraph left there, or a city
+    # whose province has none) still shows, so it can be unpicked where it was picked.
+    listed: dict[str, set[str]] = {arg: set() for arg in REGION_ARGS}
+
+    def walk(ns: tuple[RegionNode, ...]) -> None:
+        for n in ns:
+            listed[n.arg].add(n.value)
+            walk(n.children)
+
+    walk(tree)
     missing = tuple(
-        RegionNode("province", v, 0, True, links.remove("province", v))
-        for v in page.request.provinces
-        if v not in listed
+        RegionNode(arg, v, 0, True, links.remove(arg, v))
+        for arg in REGION_ARGS
+        for v in getattr(page.request, FILTER_ARGS[arg])
+        if v not in listed[arg]
     )
     return tree + missing
 
@@ -416,11 +426,21 @@ def chips(req: SearchRequest, links: Links) -> tuple[Chip, ...]:
     out: list[Chip] = []
     for arg, attr in FILTER_ARGS.items():
         for value in getattr(req, attr):
-            out.append(Chip(labels[arg], str(value), links.remove(arg, str(value))))
+            without = links.without({arg: [str(value)]})
+            out.append(Chip(labels[arg], str(value), links.url(without), without))
     if req.year_from is not None or req.year_to is not None:
         span = f"{req.year_from or '…'}–{req.year_to or '…'}"
-        out.append(Chip("年份范围", span, links.remove_range()))
+        without = replace(req, year_from=None, year_to=None, page=1)
+        out.append(Chip("年份范围", span, links.url(without), without))
     return tuple(out)
+
+
+def unfiltered(req: SearchRequest) -> SearchRequest:
+    """The same query, sort and page size with no filter at all (what 清除全部 leads to)."""
+    return replace(
+        req, provinces=(), cities=(), districts=(), years=(), year_from=None, year_to=None,
+        themes=(), page=1,
+    )
 
 
 def year_choices(page: SearchPage) -> tuple[str, ...]:

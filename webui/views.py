@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -78,7 +79,16 @@ def search() -> str:
     """The search page; an empty query browses everything."""
     req = parse_search_args()
     links = links_for(req)
-    page = get_engine().search(req)
+    engine = get_engine()
+    page = engine.search(req)
+    chips = params.chips(req, links)
+    relax: list[tuple[params.Chip, int]] = []
+    unfiltered_total = None
+    if page.total == 0 and chips:
+        # Nothing passes every filter: say what each filter alone costs, and what none would give.
+        relax = [(c, engine.search(replace(c.without, per_page=1)).total) for c in chips if c.without]
+        if len(chips) > 1:
+            unfiltered_total = engine.search(replace(params.unfiltered(req), per_page=1)).total
     return render_template(
         "search.html",
         page=page,
@@ -88,7 +98,9 @@ def search() -> str:
         crumbs=params.breadcrumb(req, links),
         years=params.year_bars(page, links),
         year_choices=params.year_choices(page),
-        chips=params.chips(req, links),
+        chips=chips,
+        relax=[(c, n) for c, n in relax if n],
+        unfiltered_total=unfiltered_total,
         sorts=[(key, SORT_LABELS.get(key, key)) for key in SORTS],
         per_page_choices=per_page_choices(),
     )
