@@ -379,10 +379,12 @@ def test_document_back_link_returns_to_the_referring_search(client, engine) -> N
         "http://localhost/search?q=%E5%8D%8F%E5%95%86&province=%E5%B1%B1%E4%B8%9C%E7%9C%81&page=2"
     )
     html = html_of(client.get(f"/doc/{article_id}?q=协商", headers={"Referer": referrer}))
-    assert (
-        'href="/search?q=%E5%8D%8F%E5%95%86&amp;province=%E5%B1%B1%E4%B8%9C%E7%9C%81&amp;page=2"'
-        in html
-    )
+    back = 'href="/search?q=%E5%8D%8F%E5%95%86&amp;province=%E5%B1%B1%E4%B8%9C%E7%9C%81&amp;page=2"'
+    assert back in html
+    # Also in the sticky sidebar, so the way back is in sight deep in a long report.
+    side = re.search(r'<aside class="doc-side".*?</aside>', html, re.S).group(0)
+    assert f'<p class="side-back"><a {back}>' in side
+    assert "<kbd>n</kbd> / <kbd>p</kbd>" in html  # the match-jump keys are told
     other = html_of(
         client.get(f"/doc/{article_id}", headers={"Referer": "https://evil.example/search?q=x"})
     )
