@@ -207,12 +207,16 @@ class SearchEngine:
                 seen = {d for d, _ in ranked}
                 ranked += [(int(d), 0.0) for d in docs if int(d) not in seen]
             return ranked if limit is None else ranked[:limit]
-        # Browse, year sorts and negative-only queries: by year, then reading order.
+        # Year sorts: by year, then reading order. Browsing (no words to rank by): the
+        # opening paragraphs of every article first, newest first, then the second ones...
+        # so a page shows many articles, not twenty paragraphs of one.
         years = cols.year[docs]
         if sort == "oldest":
             order = np.lexsort((docs, np.where(years == f.NO_YEAR, 10**6, years)))
-        else:
+        elif sort == "newest":
             order = np.lexsort((docs, -years))
+        else:
+            order = np.lexsort((docs, -years, cols.position[docs]))
         docs = docs[order]
         if limit is not None:
             docs = docs[:limit]

@@ -267,3 +267,10 @@ def test_no_match_is_an_empty_page(engine: SearchEngine, sort: str) -> None:
     page = engine.search(SearchRequest(query="民主协商", sort=sort))
     assert (page.total, page.hits) == (0, ())
     assert list(engine.iter_matches(SearchRequest(query="民主协商", sort=sort))) == []
+
+
+def test_browsing_shows_the_opening_of_every_article_first(engine: SearchEngine) -> None:
+    hits = engine.search(SearchRequest(per_page=6)).hits
+    assert sorted(h.article_id for h in hits) == sorted(a.id for a in engine.articles())
+    assert {h.position for h in hits} == {0}
+    assert [h.year for h in hits] == sorted((h.year for h in hits), reverse=True)
