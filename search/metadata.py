@@ -183,7 +183,14 @@ def detect_article_region(draft: ArticleDraft, gazetteer: Gazetteer | None = Non
     ]
     for i, block in enumerate(draft.blocks):
         parts.append((block.text, REGION_WEIGHTS["opening" if i < OPENING_BLOCKS else "body"]))
-    return gazetteer.detect(parts)
+    head = parts[: 3 + OPENING_BLOCKS]
+    # A report about a place names it up front. A place named only deep in the body (台湾
+    # in a national congress report) is a topic, not the author: no region then.
+    opening = gazetteer.detect(head)
+    if not opening:
+        return Region()
+    found = gazetteer.detect(parts)
+    return found if found.province == opening.province else opening
 
 
 def synthesize_title(subtitle: str, region: Region, year: int | None) -> str:

@@ -180,3 +180,20 @@ def test_session_report_title_year_is_the_delivery_year(title: str, body: list[s
 def test_national_titles_ignore_places_in_the_body(title: str, expected: Region) -> None:
     d = draft(title, "", "加快海南自由贸易港建设。", "支持海南全面深化改革开放。")
     assert expected == describe(d, article_id="n-1", source="n.txt").region
+
+
+def test_a_place_named_only_deep_in_the_body_is_a_topic_not_the_author() -> None:
+    opening = [Block("同志们：现在，我代表第十五届中央委员会向大会作报告。")] + [
+        Block(f"第{i}部分。我们坚持改革开放，推动经济社会发展取得新成就。") for i in range(12)
+    ]
+    later = [Block("我们坚持一个中国原则，推进祖国和平统一，台湾同胞是我们的骨肉兄弟，台湾问题终将解决。")] * 3
+    draft = ArticleDraft(title="全面建设小康社会 开创新局面", subtitle="", blocks=tuple(opening + later))
+    article = describe(draft, article_id="x-1", source="x.txt")
+    assert article.region == Region()
+    # the same text about a place named up front keeps that place
+    named = ArticleDraft(
+        title="全面建设小康社会 开创新局面",
+        subtitle="",
+        blocks=(Block("一年来，聊城市政协围绕中心、服务大局，扎实履职。"), *opening, *later),
+    )
+    assert describe(named, article_id="x-1", source="x.txt").region.city == "聊城市"
