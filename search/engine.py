@@ -208,7 +208,7 @@ class SearchEngine:
                 ranked += [(int(d), 0.0) for d in docs if int(d) not in seen]
             return ranked if limit is None else ranked[:limit]
         # Year sorts: by year, then reading order. Browsing (no words to rank by): the
-        # opening paragraphs of every article first, newest first, then the second ones...
+        # first real paragraph of every article, newest first, then the second ones...
         # so a page shows many articles, not twenty paragraphs of one.
         years = cols.year[docs]
         if sort == "oldest":
@@ -216,7 +216,7 @@ class SearchEngine:
         elif sort == "newest":
             order = np.lexsort((docs, -years))
         else:
-            order = np.lexsort((docs, -years, cols.position[docs]))
+            order = np.lexsort((docs, -years, cols.browse_rank[docs]))
         docs = docs[order]
         if limit is not None:
             docs = docs[:limit]

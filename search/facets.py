@@ -78,11 +78,36 @@ class Columns:
                 if code < 63:  # one int64 bit per theme
                     bits |= 1 << code
             self.themes[docnum] = bits
+        self.browse_rank = self._browse_rank(
+            np.array([len(d.get(f.TEXT_FIELD, "")) if d.get(f.HEADING) is not True else 0 for _, d in stored]),
+            np.array([docnum for docnum, _ in stored], dtype=np.int64),
+        )
         self.province_values: list[str] = prov.values
         self.city_values: list[tuple[str, str]] = city.values  # (province, city)
         self.district_values: list[tuple[str, str]] = dist.values  # (city, district)
         self.article_values: list[str] = art.values
         self.theme_values: list[str] = theme.values
+
+    BROWSE_MIN_CHARS = 40  # shorter paragraphs (各位代表：, headings) are no article's face
+
+    def _browse_rank(self, lengths: np.ndarray, docnums: np.ndarray) -> np.ndarray:
+        """Per paragraph, its rank among its article's substantial paragraphs (0 for the
+        first one), or a large number for short ones: browsing lists each article's first
+        real paragraph, then its second, and so on."""
+        rank = np.full(self.size, 10**6, dtype=np.int64)
+        if not len(docnums):
+            return rank
+        long_enough = lengths >= self.BROWSE_MIN_CHARS
+        docs = docnums[long_enough]
+        order = np.lexsort((self.position[docs], self.article[docs]))
+        docs = docs[order]
+        arts = self.article[docs]
+        starts = np.r_[0, np.flatnonzero(np.diff(arts)) + 1]
+        counts = np.diff(np.r_[starts, len(docs)])
+        rank[docs] = np.arange(len(docs)) - np.repeat(starts, counts)
+        short = docnums[~long_enough]
+        rank[short] = 10**6 + self.position[short]
+        return rank
 
     def article_docs(self, article_id: str) -> np.ndarray:
         """Document numbers of an article's paragraphs, in reading order."""
