@@ -277,3 +277,11 @@ def test_browsing_shows_the_first_real_paragraph_of_every_article_first(engine: 
         doc = engine.document(h.article_id)
         first = next(p for p in doc.paragraphs if not p.is_heading and len(p.text) >= 40)
         assert h.position == first.position
+
+
+def test_a_title_does_not_drown_the_paragraphs(engine: SearchEngine) -> None:
+    """协商 is in one report's title (中国人民政治协商会议…): its paragraphs must not fill the top."""
+    top = engine.search(SearchRequest(query="协商", per_page=8)).hits
+    assert len({h.article_id for h in top}) >= 3
+    densest = max(engine.iter_matches(SearchRequest(query="协商")), key=lambda h: search_key(h.text).count("协商"))
+    assert densest.id in {h.id for h in top[:3]}
