@@ -623,3 +623,10 @@ def test_a_picked_place_the_tree_cannot_show_stays_unpickable(client) -> None:
     cities, districts = facet_links(html, "city"), facet_links(html, "district")
     assert [("province", "甘肃省"), ("district", "市中区")] == args_of(cities["济南市"])
     assert [("province", "甘肃省"), ("city", "济南市")] == args_of(districts["市中区"])
+
+
+def test_hit_titles_mark_the_query_and_stay_escaped(client) -> None:
+    html = client.get("/search?q=协商&city=济南市").get_data(as_text=True)
+    assert "中国人民政治<mark>协商</mark>会议" in html
+    html = client.get("/search?q=<script>").get_data(as_text=True)
+    assert "<script>" not in html.split("<body", 1)[1].replace('<script src="/static/app.js', "")

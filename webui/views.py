@@ -22,7 +22,9 @@ from search.engine import (
     SearchEngine,
     SearchRequest,
 )
+from search.query import parse as parse_query
 from search.settings import Settings
+from search.snippets import highlight
 
 from . import params
 
@@ -93,6 +95,7 @@ def search() -> str:
         "search.html",
         page=page,
         req=req,
+        marked_keys=parse_query(req.query).highlight_keys(),
         links=links,
         regions=params.region_tree(page, links),
         crumbs=params.breadcrumb(req, links),
@@ -228,6 +231,12 @@ def year_list(bars: Any) -> tuple:
 @bp.app_context_processor
 def histogram_settings() -> dict[str, Any]:
     return {"histogram_labelled": params.HISTOGRAM_LABELLED}
+
+
+@bp.app_template_filter("marked")
+def marked(text: str, keys: tuple[str, ...]) -> Markup:
+    """Text escaped, with the query's matches in <mark> (for hit titles)."""
+    return Markup(highlight(text, keys))
 
 
 @bp.app_template_filter("safe_html")
