@@ -12,11 +12,8 @@ import click
 from search.engine import BadRequest, IndexMissing, SearchEngine, SearchRequest
 from search.indexer import IndexBuildError, build_index, read_report
 from search.query import QuerySyntaxError
+from search.results import EXPORT_COLUMNS
 from search.settings import Settings, SettingsError
-
-EXPORT_COLUMNS = (
-    "id", "article_id", "title", "province", "city", "district", "year", "themes", "section", "text",
-)  # fmt: skip
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -152,12 +149,10 @@ def export_cmd(ctx: click.Context, fmt: str, output: click.utils.LazyFile, index
             writer = csv.writer(output)
             writer.writerow(EXPORT_COLUMNS)
         for h in hits:
-            row = h.to_dict()
-            row.pop("snippet")
             if fmt == "csv":
-                row["themes"] = ";".join(row["themes"])
-                writer.writerow([row[c] if row[c] is not None else "" for c in EXPORT_COLUMNS])
+                writer.writerow(h.csv_row())
             else:
+                row = {c: v for c, v in h.to_dict().items() if c in EXPORT_COLUMNS}
                 output.write(json.dumps(row, ensure_ascii=False) + "\n")
     except IndexMissing as exc:
         raise click.ClickException(str(exc)) from None

@@ -9,6 +9,10 @@ from search.facets import FACETS, FacetValue
 
 FACET_FIELDS = FACETS
 SORTS = ("relevance", "newest", "oldest")
+# The columns of an exported paragraph (CLI export, /search.csv): a hit without its snippet.
+EXPORT_COLUMNS = (
+    "id", "article_id", "title", "province", "city", "district", "year", "themes", "section", "text",
+)  # fmt: skip
 
 
 class SearchError(Exception):
@@ -62,6 +66,12 @@ class Hit:
     position: int = 0
     score: float = 0.0
 
+    def csv_row(self) -> list[Any]:
+        """The values of EXPORT_COLUMNS for a CSV file: themes joined by ;, no year as ""."""
+        row = self.to_dict()
+        row["themes"] = ";".join(self.themes)
+        return [row[c] if row[c] is not None else "" for c in EXPORT_COLUMNS]
+
     @property
     def anchor(self) -> str:
         """The paragraph's anchor in the document view (#p12)."""
@@ -94,6 +104,12 @@ class DocParagraph:
     is_heading: bool
     themes: tuple[str, ...]
     matched: bool  # the query matches this paragraph
+
+    def csv_row(self) -> list[Any]:
+        """The values of EXPORT_COLUMNS for a CSV file: themes joined by ;, no year as ""."""
+        row = self.to_dict()
+        row["themes"] = ";".join(self.themes)
+        return [row[c] if row[c] is not None else "" for c in EXPORT_COLUMNS]
 
     @property
     def anchor(self) -> str:

@@ -23,6 +23,7 @@ from search.engine import (
     SearchRequest,
 )
 from search.query import parse as parse_query
+from search.results import EXPORT_COLUMNS
 from search.settings import Settings
 from search.snippets import highlight
 
@@ -30,18 +31,7 @@ from . import params
 
 bp = Blueprint("web", __name__)
 
-CSV_COLUMNS = (
-    "id",
-    "article_id",
-    "title",
-    "province",
-    "city",
-    "district",
-    "year",
-    "themes",
-    "section",
-    "text",
-)
+CSV_COLUMNS = EXPORT_COLUMNS
 SORT_LABELS = {"relevance": "相关度", "newest": "最新", "oldest": "最早"}
 
 
@@ -133,22 +123,7 @@ def _cell(value: Any) -> Any:
 
 def _csv_row(hit: Hit) -> list[Any]:
     """One CSV row; the download is meant for spreadsheets, so formula-like text is defused."""
-    return [_cell(v) for v in _csv_fields(hit)]
-
-
-def _csv_fields(hit: Hit) -> list[Any]:
-    return [
-        hit.id,
-        hit.article_id,
-        hit.title,
-        hit.province,
-        hit.city,
-        hit.district,
-        "" if hit.year is None else hit.year,
-        ";".join(hit.themes),
-        hit.section,
-        hit.text,
-    ]
+    return [_cell(v) for v in hit.csv_row()]
 
 
 @bp.get("/search.csv")
