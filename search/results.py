@@ -105,12 +105,6 @@ class DocParagraph:
     themes: tuple[str, ...]
     matched: bool  # the query matches this paragraph
 
-    def csv_row(self) -> list[Any]:
-        """The values of EXPORT_COLUMNS for a CSV file: themes joined by ;, no year as ""."""
-        row = self.to_dict()
-        row["themes"] = ";".join(self.themes)
-        return [row[c] if row[c] is not None else "" for c in EXPORT_COLUMNS]
-
     @property
     def anchor(self) -> str:
         return f"p{self.position}"
