@@ -630,3 +630,28 @@ def test_hit_titles_mark_the_query_and_stay_escaped(client) -> None:
     assert "中国人民政治<mark>协商</mark>会议" in html
     html = client.get("/search?q=<script>").get_data(as_text=True)
     assert "<script>" not in html.split("<body", 1)[1].replace('<script src="/static/app.js', "")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/search?page=" + "9" * 5000,
+        "/search?per_page=" + "1" * 5000,
+        "/search?year=" + "2" * 5000,
+        "/api/search?year_from=" + "2" * 5000,
+    ],
+)
+def test_huge_numbers_are_a_400_not_a_500(client, url: str) -> None:
+    assert client.get(url).status_code == 400
+
+
+def test_a_malformed_referer_does_not_break_the_document_view(client, engine) -> None:
+    article = engine.articles()[0]
+    resp = client.get(f"/doc/{article.id}", headers={"Referer": "http://[::1/search"})
+    assert resp.status_code == 200
+
+
+def test_the_search_box_allows_what_the_server_accepts(client) -> None:
+    from search.query import MAX_QUERY_LENGTH
+
+    assert f'maxlength="{MAX_QUERY_LENGTH}"' in client.get("/").get_data(as_text=True)

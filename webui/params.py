@@ -37,7 +37,9 @@ FACET_SHOWN = 10
 FACET_SLACK = 3
 # Up to this many years, each histogram column carries its count and year; beyond, decade ticks.
 HISTOGRAM_LABELLED = 15
-_DIGITS = re.compile(r"-?[0-9]+")  # ASCII digits only: int() would also take ٣ and 1_00
+# ASCII digits only (int() would also take ٣ and 1_00), and few of them: int() refuses
+# more than 4,300 digits with a plain ValueError.
+_DIGITS = re.compile(r"-?[0-9]{1,9}")
 
 
 class BadParameter(ValueError):
@@ -245,24 +247,9 @@ class Links:
     def remove(self, arg: str, value: str) -> str:
         return self.url(self.without({arg: [value]}))
 
-    def remove_range(self) -> str:
-        return self.url(replace(self.req, year_from=None, year_to=None, page=1))
-
     def clear_filters(self) -> str:
         """Keep the query, sort and page size; drop every filter ("清除全部")."""
-        return self.url(
-            replace(
-                self.req,
-                provinces=(),
-                cities=(),
-                districts=(),
-                years=(),
-                year_from=None,
-                year_to=None,
-                themes=(),
-                page=1,
-            )
-        )
+        return self.url(unfiltered(self.req))
 
     def widen_to(self, level: str) -> str:
         """Drop the region filters below `level` ("" = all regions, "province", "city")."""

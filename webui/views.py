@@ -146,8 +146,11 @@ def search_csv() -> Response:
 def _back_to_search(query: str) -> str:
     """Where "返回检索结果" goes: the search page we came from if it is ours, else a search for the query."""
     ref = request.referrer
-    if ref:
-        parts = urlsplit(ref)
+    try:
+        parts = urlsplit(ref) if ref else None
+    except ValueError:  # a malformed Referer header (http://[::1/search) is no way back
+        parts = None
+    if parts is not None:
         if parts.netloc == request.host and parts.path in (
             url_for("web.index"),
             url_for("web.search"),
@@ -204,8 +207,9 @@ def year_list(bars: Any) -> tuple:
 
 
 @bp.app_context_processor
-def histogram_settings() -> dict[str, Any]:
-    return {"histogram_labelled": params.HISTOGRAM_LABELLED}
+def page_settings() -> dict[str, Any]:
+    """Limits the templates repeat: the histogram's label threshold, the query length."""
+    return {"histogram_labelled": params.HISTOGRAM_LABELLED, "max_query_chars": params.MAX_QUERY_CHARS}
 
 
 @bp.app_template_filter("marked")
