@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import click
@@ -12,7 +13,7 @@ import click
 from search.engine import BadRequest, IndexMissing, SearchEngine, SearchRequest
 from search.indexer import IndexBuildError, build_index, read_report
 from search.query import QuerySyntaxError
-from search.results import EXPORT_COLUMNS
+from search.results import EXPORT_COLUMNS, SORTS
 from search.settings import Settings, SettingsError
 
 
@@ -76,7 +77,7 @@ def index_cmd(ctx: click.Context, sources: tuple[str, ...], index_dir: str | Non
 @click.option("--theme", multiple=True, help="Filter; repeat for OR.")
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--per-page", type=click.IntRange(1, 100), default=None)
-@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance", show_default=True)
+@click.option("--sort", type=click.Choice(list(SORTS)), default="relevance", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
 @index_dir_option
 @click.pass_context
@@ -145,15 +146,16 @@ def export_cmd(ctx: click.Context, fmt: str, output: click.utils.LazyFile, index
     """Write every indexed paragraph with its metadata (the cleaned corpus)."""
     try:
         hits = _engine(_settings(ctx), index_dir).iter_matches(SearchRequest(sort="oldest"))
-        if fmt == "csv":
-            writer = csv.writer(output)
-            writer.writerow(EXPORT_COLUMNS)
-        for h in hits:
+        with closing(hits):
             if fmt == "csv":
-                writer.writerow(h.csv_row())
-            else:
-                row = {c: v for c, v in h.to_dict().items() if c in EXPORT_COLUMNS}
-                output.write(json.dumps(row, ensure_ascii=False) + "\n")
+                writer = csv.writer(output)
+                writer.writerow(EXPORT_COLUMNS)
+            for h in hits:
+                if fmt == "csv":
+                    writer.writerow(h.csv_row())
+                else:
+                    row = {c: v for c, v in h.to_dict().items() if c in EXPORT_COLUMNS}
+                    output.write(json.dumps(row, ensure_ascii=False) + "\n")
     except IndexMissing as exc:
         raise click.ClickException(str(exc)) from None
 

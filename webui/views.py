@@ -136,11 +136,13 @@ def search_csv() -> Response:
         for hit in matches:
             yield _csv_line(_csv_row(hit))
 
-    return Response(
+    resp = Response(
         lines(),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="cppcc-search.csv"'},
     )
+    resp.call_on_close(matches.close)  # let the index generation go even if the client leaves
+    return resp
 
 
 def _back_to_search(query: str) -> str:
