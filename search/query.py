@@ -108,14 +108,14 @@ def parse(text: str) -> ParsedQuery:
         )
     if text.count('"') % 2 or text.count("“") != text.count("”"):
         raise QuerySyntaxError(f"引号没有配对：{text!r}。请补上另一半引号，或去掉引号。")
-    items: list[tuple[str, object]] = []  # ("term", Term, negated) / ("or",) / ("not",)
+    items: list[tuple[str, object]] = []  # ("term", (Term, negated)) / ("or", None) / ("not", None)
     pos = 0
     while pos < len(text):
         if text[pos] == " ":
             pos += 1
             continue
         m = _TOKEN.match(text, pos)
-        if not m:  # a lone quote character left over: treated as text
+        if not m:  # a quote that opens nothing here (”协商“)
             raise QuerySyntaxError(f"无法理解查询中位置 {pos + 1} 处的内容：{text[pos:]!r}。")
         pos = m.end()
         word = m.group("word")
@@ -128,11 +128,9 @@ def parse(text: str) -> ParsedQuery:
             continue
         raw = quoted if quoted is not None else word
         if raw is None or not raw.strip() or re.fullmatch(r"title[:：]", raw, re.IGNORECASE):
-            if m.group("field") or raw:
-                raise QuerySyntaxError("“title:” 后面需要跟要在标题中查找的词，例如 title:综述。")
-            if quoted is not None:
+            if quoted is not None and not m.group("field"):
                 raise QuerySyntaxError("引号里是空的：请在引号中写要查找的短语。")
-            continue
+            raise QuerySyntaxError("“title:” 后面需要跟要在标题中查找的词，例如 title:综述。")
         raw = raw.strip()
         key = " ".join(p for p in search_key(raw).split())
         term = Term(raw, key, in_title=bool(m.group("field")), phrase=quoted is not None)

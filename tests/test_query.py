@@ -41,7 +41,9 @@ def test_parse(text: str, expected: ParsedQuery) -> None:
         ("协商 OR OR 提案", "OR"),
         ("协商 NOT", "NOT"),
         ("title:", "title"),
-        ('""', "引号"),
+        ('""', "引号里是空的"),
+        ('"  "', "引号里是空的"),
+        ("title:\"\"", "title"),
         ("协" * 201, "太长"),
     ],
 )
