@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from search.documents import Article, ArticleDraft, Paragraph, Region
 from search.manifest import resolve_region
+from search.normalize import match_key
 from search.regions import Gazetteer
-from search.themes import ThemeRules, match_key
+from search.themes import ThemeRules
 
 # Region evidence weights per part of the article (title beats subtitle beats the body).
 REGION_WEIGHTS = {"title": 10.0, "subtitle": 8.0, "lead": 3.0, "opening": 1.0, "body": 0.5}

@@ -7,6 +7,7 @@ key and drawn on the stored original.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -57,3 +58,18 @@ def search_key(text: str) -> str:
     key = key.translate(_CHAR_FIXES)
     assert len(key) == len(text), "search_key must preserve length"
     return key
+
+
+# PDF extraction splits words with spaces ("委员工 作室", "中共武威 市委"): join Han across them.
+_HAN_GAP = re.compile(r"(?<=[\u3400-\u9fff])[ \t\u3000]+(?=[\u3400-\u9fff])")
+
+
+def to_simplified(text: str) -> str:
+    """OpenCC t2s, with the converter the search key uses (may change the length)."""
+    return _converter().convert(text)
+
+
+def match_key(text: str) -> str:
+    """The form keywords and place names are matched against: NFKC, Simplified, spaces
+    between Han characters closed. Unlike search_key it may change the length."""
+    return _HAN_GAP.sub("", to_simplified(unicodedata.normalize("NFKC", text)))

@@ -26,9 +26,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import opencc
-
 from search.documents import Region
+from search.normalize import match_key, to_simplified
 
 MUNICIPALITIES = ("11", "12", "31", "50")
 
@@ -46,8 +45,6 @@ _LEFT_OK = set("在到赴来自从于与和及同对向把将为是的了、全�
 # Short forms followed by these are street, school or hospital names ("中山路", "山东大学").
 _RIGHT_BAD = re.compile(r"路|街|大道|巷|大学|学院|医院|公园|广场|装|宾馆|饭店|酒店|银行")
 _CJK = re.compile(r"[\u3400-\u9fff]")
-# PDF extraction splits words with spaces ("中共武威 市委"): join CJK across them.
-_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])[ \t\u3000]+(?=[\u3400-\u9fff])")
 
 _SUFFIX_PROVINCE = ("特别行政区", "自治区", "省", "市")
 _SUFFIX_CITY = ("地区", "盟", "市")
@@ -137,11 +134,6 @@ def _short_forms(name: str, level: int, nations: Sequence[str]) -> set[str]:
     return forms
 
 
-@functools.cache
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
 class Gazetteer:
     """Provinces, cities and counties by code, with every name and short form indexed."""
 
@@ -212,7 +204,7 @@ class Gazetteer:
 
     def codes_for(self, name: str) -> tuple[str, ...]:
         """Codes whose official name or short form is `name` (traditional script accepted)."""
-        name = _t2s().convert(name.strip())
+        name = to_simplified(name.strip())
         return tuple(dict.fromkeys(self._full.get(name, []) + self._short.get(name, [])))
 
     def lookup(self, name: str) -> tuple[Region, ...]:
@@ -255,7 +247,7 @@ class Gazetteer:
         A name that directly follows its parent ("山东省聊城市", "济南市中区") is recorded once,
         as the child, because the parent only qualifies it.
         """
-        text = _CJK_GAP.sub("", _t2s().convert(text))
+        text = match_key(text)
         found: list[Mention] = []
         i, n = 0, len(text)
         while i < n:

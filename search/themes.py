@@ -7,20 +7,15 @@ paragraphs get the same themes as simplified ones.
 
 from __future__ import annotations
 
-import functools
-import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import opencc
+from search.normalize import match_key
 
 _THEME_KEYS = {"name", "keywords", "exclude", "min_hits"}
 _MASK = "\u0000"
-# PDF extraction splits words with spaces ("委员工 作室"): join CJK across them.
-_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 
 
 class ThemeRulesError(ValueError):
@@ -42,16 +37,6 @@ class Theme:
             key = key.replace(phrase, _MASK * len(phrase))
         counts = {kw: key.count(kw) for kw in self.keywords}
         return {kw: n for kw, n in counts.items() if n}
-
-
-@functools.cache
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
-def match_key(text: str) -> str:
-    """The form of `text` that keywords are matched against: NFKC, simplified, CJK gaps closed."""
-    return _CJK_GAP.sub("", _t2s().convert(unicodedata.normalize("NFKC", text)))
 
 
 def _strings(value: object, what: str) -> tuple[str, ...]:
