@@ -511,7 +511,7 @@ def test_csv_defuses_cells_that_spreadsheets_would_run(client) -> None:
 
 def test_split_top_folds_long_lists_but_never_a_picked_value() -> None:
     from search.facets import FacetValue
-    from webui.params import FACET_SHOWN, split_top
+    from webui.sidebar import FACET_SHOWN, split_top
 
     short = [FacetValue(f"v{i}", 100 - i) for i in range(FACET_SHOWN + 2)]
     assert (tuple(short), ()) == split_top(short)  # "更多 2 个" is not worth a toggle
@@ -522,12 +522,12 @@ def test_split_top_folds_long_lists_but_never_a_picked_value() -> None:
 
 
 def test_long_facet_list_shows_the_top_and_folds_the_rest(client, engine, monkeypatch) -> None:
-    from webui import params
+    from webui import sidebar
 
     FACET_SHOWN = 5  # the sample corpus has 13 themes; the real default folds 31 provinces
-    monkeypatch.setattr(params, "FACET_SHOWN", FACET_SHOWN)
+    monkeypatch.setattr(sidebar, "FACET_SHOWN", FACET_SHOWN)
     themes = engine.search(SearchRequest()).facets["theme"]
-    assert len(themes) > FACET_SHOWN + params.FACET_SLACK
+    assert len(themes) > FACET_SHOWN + sidebar.FACET_SLACK
     html = html_of(client.get("/"))
     section = re.search(r'<section class="facet facet-theme">.*?</section>', html, re.S).group(0)
     shown, folded = section.split('<details class="more">')
@@ -548,7 +548,7 @@ def test_long_facet_list_shows_the_top_and_folds_the_rest(client, engine, monkey
 def test_year_bars_fill_the_gaps_so_the_axis_is_time() -> None:
     from search.engine import SearchPage
     from search.facets import FacetValue
-    from webui.params import year_bars
+    from webui.sidebar import year_bars
 
     req = SearchRequest(years=(2021, 2030))
     page = SearchPage(
@@ -568,9 +568,9 @@ def test_year_bars_fill_the_gaps_so_the_axis_is_time() -> None:
 
 
 def test_many_years_make_a_compact_histogram_with_a_year_list(client, engine, monkeypatch) -> None:
-    from webui import params
+    from webui import sidebar
 
-    monkeypatch.setattr(params, "HISTOGRAM_LABELLED", 1)  # the sample corpus has two years
+    monkeypatch.setattr(sidebar, "HISTOGRAM_LABELLED", 1)  # the sample corpus has two years
     years = {fv.value: fv.count for fv in engine.search(SearchRequest()).facets["year"]}
     html = html_of(client.get("/"))
     section = re.search(r'<section class="facet facet-year">.*?</section>', html, re.S).group(0)

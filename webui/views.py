@@ -27,7 +27,7 @@ from search.results import EXPORT_COLUMNS
 from search.settings import Settings
 from search.snippets import highlight
 
-from . import params
+from . import params, sidebar
 
 bp = Blueprint("web", __name__)
 
@@ -73,8 +73,8 @@ def search() -> str:
     links = links_for(req)
     engine = get_engine()
     page = engine.search(req)
-    chips = params.chips(req, links)
-    relax: list[tuple[params.Chip, int]] = []
+    chips = sidebar.chips(req, links)
+    relax: list[tuple[sidebar.Chip, int]] = []
     unfiltered_total = None
     if page.total == 0 and chips:
         # Nothing passes every filter: say what each filter alone costs, and what none would give.
@@ -87,10 +87,10 @@ def search() -> str:
         req=req,
         marked_keys=parse_query(req.query).highlight_keys(),
         links=links,
-        regions=params.region_tree(page, links),
-        crumbs=params.breadcrumb(req, links),
-        years=params.year_bars(page, links),
-        year_choices=params.year_choices(page),
+        regions=sidebar.region_tree(page, links),
+        crumbs=sidebar.breadcrumb(req, links),
+        years=sidebar.year_bars(page, links),
+        year_choices=sidebar.year_choices(page),
         chips=chips,
         relax=[(c, n) for c, n in relax if n],
         unfiltered_total=unfiltered_total,
@@ -199,19 +199,19 @@ def api_articles() -> Response:
 
 @bp.app_template_global("split_top")
 def split_top(items: Any) -> tuple[tuple, tuple]:
-    """(shown, folded under 更多) of a facet list: see params.split_top."""
-    return params.split_top(items)
+    """(shown, folded under 更多) of a facet list: see sidebar.split_top."""
+    return sidebar.split_top(items)
 
 
 @bp.app_template_global("year_list")
 def year_list(bars: Any) -> tuple:
-    return params.year_list(bars)
+    return sidebar.year_list(bars)
 
 
 @bp.app_context_processor
 def page_settings() -> dict[str, Any]:
     """Limits the templates repeat: the histogram's label threshold, the query length."""
-    return {"histogram_labelled": params.HISTOGRAM_LABELLED, "max_query_chars": params.MAX_QUERY_CHARS}
+    return {"histogram_labelled": sidebar.HISTOGRAM_LABELLED, "max_query_chars": params.MAX_QUERY_CHARS}
 
 
 @bp.app_template_filter("marked")
