@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     gaz = Gazetteer.load()
-    rows = list(csv.DictReader((args.corpus / "manifest.tsv").open(encoding="utf-8"), delimiter="\t"))
+    with (args.corpus / "manifest.tsv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
     region_ok: Counter[str] = Counter()
     totals: Counter[str] = Counter()
     year_ok = year_same_as_manifest = 0

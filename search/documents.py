@@ -51,9 +51,6 @@ class Paragraph:
     is_heading: bool = False
     themes: tuple[str, ...] = ()
 
-    def anchor(self) -> str:
-        return f"p{self.position}"
-
 
 @dataclass(frozen=True)
 class Article:

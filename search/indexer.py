@@ -2,7 +2,7 @@
 
 Layout of the index folder:
   CURRENT              the name of the generation in use (replaced atomically)
-  gen-<time>-<pid>/    one complete Whoosh index per build, with build.json
+  gen-<time>-<pid>-<n>/  one complete Whoosh index per build, with build.json
   .build.lock          held while a build runs; a second build fails at once
 Readers resolve CURRENT on every search, so the site never sees a half-built index.
 """

@@ -229,7 +229,6 @@ class Gazetteer:
             codes = set(self.codes_for(name))
             if candidates is not None:
                 codes = {c for c in codes if candidates & ({c} | set(self.ancestors(c)))}
-                codes = codes or set()
             candidates = codes
             if not candidates:
                 return None

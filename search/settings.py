@@ -28,7 +28,8 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
-        """Settings overridden by CPPCC_INDEX_DIR, CPPCC_SOURCES (os.pathsep-separated), CPPCC_PER_PAGE."""
+        """Settings overridden by CPPCC_INDEX_DIR, CPPCC_SOURCES (os.pathsep-separated),
+        CPPCC_PER_PAGE and CPPCC_CACHE_DIR."""
         env = os.environ if environ is None else environ
         s = cls()
         if env.get("CPPCC_INDEX_DIR"):
