@@ -64,6 +64,11 @@ __all__ = [
 MATCH_CACHE_SIZE = 256
 
 
+def _themes(stored: dict[str, Any]) -> tuple[str, ...]:
+    """The themes of a stored paragraph (kept comma-joined in the index)."""
+    return tuple(t for t in (stored.get(f.THEMES) or "").split(",") if t)
+
+
 class _Opened:
     """One generation of the index, open, with its facet columns and its users."""
 
@@ -253,7 +258,7 @@ class SearchEngine:
             city=d.get(f.CITY, ""),
             district=d.get(f.DISTRICT, ""),
             year=year,
-            themes=tuple(t for t in (d.get(f.THEMES) or "").split(",") if t),
+            themes=_themes(d),
             section=d.get(f.SECTION, ""),
             text=text,
             snippet=snippet(text, keys) if with_snippet else "",
@@ -348,7 +353,7 @@ class SearchEngine:
                         html=highlight(text, keys if is_match else ()),
                         section=d.get(f.SECTION, ""),
                         is_heading=bool(d.get(f.HEADING)),
-                        themes=tuple(t for t in (d.get(f.THEMES) or "").split(",") if t),
+                        themes=_themes(d),
                         matched=is_match,
                     )
                 )
