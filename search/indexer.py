@@ -29,7 +29,8 @@ from search.documents import Article
 CURRENT = "CURRENT"
 LOCK = ".build.lock"
 REPORT = "build.json"
-KEEP_GENERATIONS = 2  # the new one and the one a running site may still be reading
+KEEP_GENERATIONS = 2
+HEADING_BOOST = 0.5  # the new one and the one a running site may still be reading
 
 
 class IndexBuildError(Exception):
@@ -120,6 +121,9 @@ def paragraph_documents(article: Article) -> Iterator[dict[str, object]]:
             f.SOURCE: article.source,
             f.PUBLISHED: article.published,
             f.CODE: r.code,
+            # A heading names a topic; the paragraphs under it say what was done. With
+            # BM25's length normalisation a six-character heading would outrank them.
+            "_boost": HEADING_BOOST if p.is_heading else 1.0,
         }
 
 

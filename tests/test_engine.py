@@ -285,3 +285,17 @@ def test_a_title_does_not_drown_the_paragraphs(engine: SearchEngine) -> None:
     assert len({h.article_id for h in top}) >= 3
     densest = max(engine.iter_matches(SearchRequest(query="协商")), key=lambda h: search_key(h.text).count("协商"))
     assert densest.id in {h.id for h in top[:3]}
+
+
+def test_headings_do_not_outrank_the_paragraphs_under_them(engine: SearchEngine) -> None:
+    """展現協商民主新作為 (a heading, 9 characters) ranked third for 协商 before headings were
+    given a lower weight: BM25 favours short fields."""
+    for query in ("协商", "民主"):
+        top = engine.search(SearchRequest(query=query, per_page=3)).hits
+        headings = {
+            (p.position, d.article.id)
+            for d in {engine.document(h.article_id) for h in top}
+            for p in d.paragraphs
+            if p.is_heading
+        }
+        assert [h.id for h in top if (h.position, h.article_id) in headings] == []
