@@ -39,6 +39,9 @@ class ArticleDraft:
     blocks: tuple[Block, ...]
     published: str = ""  # ISO date "2025-01-07" when the page gave one, else ""
     lead: str = ""  # text kept from before the title that may help detection (dateline, byline)
+    # What cleaning repaired or dropped, by kind ("joined_lines", "duplicates", ...): the
+    # build report sums these over the corpus.
+    repairs: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,10 @@ class Article:
     year: int | None
     published: str = ""
     paragraphs: tuple[Paragraph, ...] = field(default_factory=tuple)
+    doc_type: str = ""  # 政协常委会工作报告, 政府工作报告, ... ("" until detected)
+    level: str = ""  # 全国, 省级, 市级, 县级 ("" when unknown)
+    delivered: str = ""  # ISO date or year the document was delivered or published, or ""
+    repairs: tuple[tuple[str, int], ...] = ()  # passed on from the ArticleDraft
 
     def paragraph_id(self, position: int) -> str:
         return f"{self.id}-p{position}"

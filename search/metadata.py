@@ -261,4 +261,6 @@ def describe(
         year=year,
         published=published,
         paragraphs=_paragraphs(draft, rules),
+        delivered=published,
+        repairs=draft.repairs,
     )
