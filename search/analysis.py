@@ -1,19 +1,27 @@
-"""Whoosh analyzers built on search.segment and search.normalize.
+"""What the index is made of, computed once per paragraph and handed to every backend.
 
-These classes are pickled into the index with the schema: keep them at this
-import path. jieba's own ChineseAnalyzer sets token.pos to a character offset,
-which breaks phrase search (FINDINGS, trap 1); here every word gets one position,
-and search-mode sub-words share their parent's position.
+Three kinds of tokens, all taken from the search key (search.normalize), so that
+Traditional and Simplified text give the same tokens:
+
+- words: jieba's search-mode cut (a word and its sub-words), for ranking;
+- grams: the character bigram starting at each character, for exact-substring
+  matching (a string of n >= 2 characters occurs where its n-1 grams follow each other);
+- chars: every distinct character, for one-character queries.
+
+No backend is imported here: Whoosh and tantivy index the same tokens.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from whoosh.analysis import Token, Tokenizer
-
-from search.normalize import search_key
 from search.segment import cut, cut_with_parts
+
+# Stands for a space in the gram sequence of a backend that numbers tokens one by one:
+# a space keeps its position, so grams on either side of it are never adjacent.
+GAP = "\x1f"
 
 
 def is_searchable(word: str) -> bool:
@@ -35,96 +43,65 @@ def char_grams(key: str) -> Iterator[tuple[int, str]]:
             yield i, ch
 
 
-class _KeyTokenizer(Tokenizer):
-    """A tokenizer over the search key of the value; subclasses say which pieces it yields.
-
-    Whoosh passes the same keyword arguments to every tokenizer; this class turns the
-    pieces of `pieces` into the one reused Token, with positions and character offsets
-    (offsets into the key are offsets into the value: the key keeps its length).
-    """
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other)
-
-    def __hash__(self) -> int:
-        return hash(type(self))
-
-    def pieces(self, key: str, mode: str) -> Iterator[tuple[str, int, int, int]]:
-        """(text, position, start, end) of each token of the key."""
-        raise NotImplementedError
-
-    def __call__(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: object,
-    ) -> Iterator[Token]:
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        key = search_key(value)
-        pieces = self.pieces(key, mode) if tokenize else iter([(key, 0, 0, len(key))])
-        for text, pos, start, end in pieces:
-            t.text = text
-            t.boost = 1.0
-            t.stopped = False
-            if keeporiginal:
-                t.original = value[start:end]
-            if positions:
-                t.pos = start_pos + pos
-            if chars:
-                t.startchar, t.endchar = start_char + start, start_char + end
-            yield t
+def gram_sequence(key: str) -> list[str]:
+    """One token per character of the key: its gram, or GAP for a space (see char_grams)."""
+    seq = [GAP] * len(key)
+    for i, gram in char_grams(key):
+        seq[i] = gram
+    return seq
 
 
-class ChineseWordTokenizer(_KeyTokenizer):
-    """Words of the search key: one position per word; in index mode, sub-words too."""
-
-    def pieces(self, key: str, mode: str) -> Iterator[tuple[str, int, int, int]]:
-        words = cut_with_parts(key) if mode == "index" else ((w, ()) for w in cut(key))
-        # Punctuation and spaces take a position without a token, so that words on
-        # either side of them are not adjacent for phrase queries.
-        for pos, (word, parts) in enumerate(words):
-            for w in (word, *parts):
-                if is_searchable(w.text):
-                    yield w.text, pos, w.start, w.end
+def piece_grams(piece: str) -> list[tuple[int, str]]:
+    """The (offset, gram) pairs that pin a piece (no spaces, >= 2 characters) down exactly:
+    non-overlapping bigrams from the start, plus the last one, at their offsets."""
+    n = len(piece)
+    out = [(i, piece[i : i + 2]) for i in range(0, n - 1, 2)]
+    if n % 2 == 1:
+        out.append((n - 2, piece[n - 2 :]))
+    return out
 
 
-class CharGramTokenizer(_KeyTokenizer):
-    """Character bigrams of the search key at character positions (see char_grams)."""
-
-    def pieces(self, key: str, mode: str) -> Iterator[tuple[str, int, int, int]]:
-        for i, gram in char_grams(key):
-            yield gram, i, i, i + len(gram)
-
-
-class CharTokenizer(_KeyTokenizer):
-    """Every distinct character of the search key but spaces, for single-character queries."""
-
-    def pieces(self, key: str, mode: str) -> Iterator[tuple[str, int, int, int]]:
-        # Each character once: the field answers "does it occur", nothing more.
-        seen: set[str] = set()
-        for i, ch in enumerate(key):
-            if not ch.isspace() and ch not in seen:
-                seen.add(ch)
-                yield ch, i, i, i + 1
+def index_words(key: str) -> list[str]:
+    """The searchable words of a key, sub-words included (search mode), in order."""
+    out: list[str] = []
+    for word, parts in cut_with_parts(key):
+        for w in (word, *parts):
+            if is_searchable(w.text):
+                out.append(w.text)
+    return out
 
 
-def char_analyzer() -> CharTokenizer:
-    """The analyzer of the single-character field."""
-    return CharTokenizer()
+def query_words(piece: str) -> list[str]:
+    """The distinct words that rank a query piece: its cut, and the sub-words of each word,
+    so that 民主监督 also ranks paragraphs that hold 民主监督员 (cut 民主 / 监督员)."""
+    words: dict[str, None] = {}
+    for word, parts in cut_with_parts(piece):
+        for w in (word, *parts):
+            if is_searchable(w.text):
+                words[w.text] = None
+    if not words:
+        words = {w.text: None for w in cut(piece) if is_searchable(w.text)}
+    return list(words)
 
 
-def word_analyzer() -> ChineseWordTokenizer:
-    """The analyzer of the text and title fields."""
-    return ChineseWordTokenizer()
+@dataclass(frozen=True)
+class DocTokens:
+    """The tokens of one paragraph, with its number in the generation."""
 
+    docnum: int
+    key: str
+    words: tuple[str, ...]
+    title_words: tuple[str, ...]
+    file: str
 
-def gram_analyzer() -> CharGramTokenizer:
-    """The analyzer of the character-gram fields."""
-    return CharGramTokenizer()
+    @property
+    def word_counts(self) -> Counter[str]:
+        return Counter(self.words)
+
+    @property
+    def gram_set(self) -> set[str]:
+        return {g for _, g in char_grams(self.key)}
+
+    @property
+    def char_set(self) -> set[str]:
+        return {ch for ch in self.key if not ch.isspace()}

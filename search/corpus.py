@@ -12,6 +12,7 @@ from pathlib import Path
 
 from search.clean import parse_document
 from search.documents import Article
+from search.manifest import NAMES as MANIFEST_NAMES
 from search.manifest import Manifest, ManifestError, load_manifest
 from search.metadata import describe
 from search.sources import UnreadableSource, find_sources, read_source
@@ -60,35 +61,67 @@ class _Manifests:
         return found
 
 
-def read_articles(
-    path: Path,
-    *,
-    root: Path,
-    manifests: _Manifests,
-    rules: ThemeRules,
-    taken_ids: set[str],
-) -> FileResult:
+@dataclass(frozen=True)
+class SourceFile:
+    """A report file found under the sources, with what identifies it in the index."""
+
+    path: Path
+    relative: str  # path relative to the source folder it was found in
+    stem: str  # article ids are "<stem>-<n>"; unique across the corpus
+
+
+def plan_files(sources: Iterable[str | Path]) -> tuple[list[SourceFile], list[Skipped]]:
+    """Every report file under the given files and folders, in path order, and a Skipped
+    for each source path that does not exist."""
+    roots = [Path(s) for s in sources]
+    missing = [Skipped(str(r), "the path does not exist") for r in roots if not r.exists()]
+    taken: set[str] = set()
+    planned = []
+    for path in find_sources([r for r in roots if r.exists()]):
+        root = _root_of(path, roots)
+        relative = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+        stem = path.stem
+        if stem in taken:  # the same file name in two folders
+            stem = f"{stem}-{hashlib.sha1(relative.encode()).hexdigest()[:6]}"
+        taken.add(stem)
+        planned.append(SourceFile(path, relative, stem))
+    return planned, missing
+
+
+def file_digest(sf: SourceFile, salt: str = "") -> str:
+    """What an incremental build compares: the file's bytes, its folder's manifest, and
+    `salt` (the rules and code version of the ingest)."""
+    h = hashlib.sha1(salt.encode())
+    try:
+        h.update(sf.path.read_bytes())
+    except OSError as exc:
+        h.update(f"unreadable: {exc}".encode())
+    for name in MANIFEST_NAMES:
+        m = sf.path.parent / name
+        if m.is_file():
+            h.update(name.encode())
+            h.update(m.read_bytes())
+    return h.hexdigest()
+
+
+def read_articles(sf: SourceFile, *, manifests: _Manifests, rules: ThemeRules) -> FileResult:
     """Articles of one file, or a Skipped saying why there are none."""
+    path, relative = sf.path, sf.relative
     shown = str(path)
     try:
         source = read_source(path)
     except UnreadableSource as exc:
         return FileResult(path, skipped=Skipped(shown, str(exc)))
     try:
-        relative = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
         manifest = manifests.for_folder(path.parent)
         drafts = parse_document(source.text, is_html=source.is_html)
-        stem = path.stem
-        if stem in taken_ids:  # the same file name in two folders
-            stem = f"{stem}-{hashlib.sha1(relative.encode()).hexdigest()[:6]}"
-        taken_ids.add(stem)
         articles = []
         for n, draft in enumerate(drafts, start=1):
             if not draft.blocks:
                 continue
             article = describe(
                 draft,
-                article_id=f"{stem}-{n}",
+                article_id=f"{sf.stem}-{n}",
                 source=relative,
                 overrides=manifest.overrides_for(relative, n),
                 rules=rules,
@@ -104,6 +137,17 @@ def read_articles(
     return FileResult(path, articles=tuple(articles))
 
 
+class FileReader:
+    """Reads planned files one by one, loading each folder's manifest once."""
+
+    def __init__(self, rules: ThemeRules | None = None) -> None:
+        self.rules = rules or ThemeRules.load()
+        self.manifests = _Manifests()
+
+    def __call__(self, sf: SourceFile) -> FileResult:
+        return read_articles(sf, manifests=self.manifests, rules=self.rules)
+
+
 def iter_corpus(
     sources: Iterable[str | Path],
     *,
@@ -114,15 +158,11 @@ def iter_corpus(
 
     A source path that does not exist gives a Skipped of its own.
     """
-    roots = [Path(s) for s in sources]
-    rules = rules or ThemeRules.load()
-    missing = [r for r in roots if not r.exists()]
-    files = find_sources([r for r in roots if r.exists()])
+    planned, missing = plan_files(sources)
     if on_files:
-        on_files(files)
-    for r in missing:
-        yield FileResult(r, skipped=Skipped(str(r), "the path does not exist"))
-    manifests = _Manifests()
-    taken: set[str] = set()
-    for path in files:
-        yield read_articles(path, root=_root_of(path, roots), manifests=manifests, rules=rules, taken_ids=taken)
+        on_files([sf.path for sf in planned])
+    for m in missing:
+        yield FileResult(Path(m.path), skipped=m)
+    reader = FileReader(rules)
+    for sf in planned:
+        yield reader(sf)

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from whoosh import index as windex
 
-from search import schema as f
-from search.facets import Columns, FacetFilter, FacetValue, count_facets
-from search.indexer import current_generation
+from search.analysis import query_words
+from search.backends import DocFilter, RankPlan, get_backend
+from search.facets import NO_YEAR, Columns, FacetFilter, FacetValue, count_facets
+from search.indexer import current_generation, generation_meta
 from search.normalize import search_key
-from search.query import ParsedQuery, QuerySyntaxError, match_query, parse, score_query
+from search.query import ParsedQuery, QuerySyntaxError, Term, parse
 from search.results import (
     FACET_FIELDS,
     SORTS,
@@ -41,6 +41,7 @@ from search.results import (
     check_request,
 )
 from search.snippets import highlight, snippet
+from search.store import Store
 
 __all__ = [
     "FACET_FIELDS",
@@ -62,32 +63,49 @@ __all__ = [
 ]
 
 MATCH_CACHE_SIZE = 256
-
-
-def _themes(stored: dict[str, Any]) -> tuple[str, ...]:
-    """The themes of a stored paragraph (kept comma-joined in the index)."""
-    return tuple(t for t in (stored.get(f.THEMES) or "").split(",") if t)
+PIECE_CACHE_SIZE = 1024
 
 
 class _Opened:
-    """One generation of the index, open, with its facet columns and its users."""
+    """One generation of the index, open: its store, backend, facet columns and users."""
 
     def __init__(self, gen: Path) -> None:
+        meta = generation_meta(gen)
+        if meta is None:
+            raise IndexMissing(
+                f"The index in {str(gen)!r} was built by an older version or is incomplete: "
+                "run `cppcc-search index` again."
+            )
         self.gen = gen
         self.users = 0
         self.retired = False
-        self.index = windex.open_dir(str(gen))
-        self.searcher = self.index.searcher()
-        reader = self.searcher.reader()
-        self.columns = Columns(list(reader.iter_docs()), reader.doc_count_all())
+        self.store = Store(gen)
+        self.backend_name = str(meta["backend"])
+        kind = get_backend(self.backend_name)
+        self.backend = kind.open(gen / kind.folder_name, self.store)
+        self.columns = Columns(self.store)
+        self.title_keys = [search_key(a.title) for a in self.store.articles]
         self.match_cache: OrderedDict[Any, np.ndarray] = OrderedDict()
+        self.piece_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def close(self) -> None:
-        self.searcher.close()
+        self.backend.close()
+        self.store.close()
+
+
+def _mask(size: int, docs: np.ndarray) -> np.ndarray:
+    m = np.zeros(size, dtype=bool)
+    if len(docs):
+        m[docs[docs < size]] = True
+    return m
 
 
 class SearchEngine:
-    """Searches the index in index_dir; follows atomic rebuilds; safe to share across threads."""
+    """Searches the index in index_dir; follows atomic rebuilds; safe to share across threads.
+
+    Every request holds the generation it started on until it is done; the backend's
+    readers are per thread where the backend needs it (Whoosh), the store is read-only.
+    """
 
     def __init__(self, index_dir: str | Path, *, max_per_page: int = 100) -> None:
         self.index_dir = Path(index_dir)
@@ -100,11 +118,10 @@ class SearchEngine:
     def _acquire(self) -> _Opened:
         """The current generation, opened if it is new, with one more user.
 
-        Opening a generation reads every stored document (about 0.5 s for 20k
-        paragraphs), so it happens outside the lock: requests on the old generation go
-        on meanwhile. CURRENT is read under the lock before and after, and a freshly
-        opened generation is installed only if it is still current, so the installed
-        one only ever moves forward.
+        Opening happens outside the lock: requests on the old generation go on
+        meanwhile. CURRENT is read under the lock before and after, and a freshly opened
+        generation is installed only if it is still current, so the installed one only
+        ever moves forward.
         """
         with self._lock:
             gen = current_generation(self.index_dir)
@@ -151,28 +168,64 @@ class SearchEngine:
         finally:
             self._release(st)
 
-    # searching -----------------------------------------------------------------
+    @property
+    def backend(self) -> str:
+        """The backend of the current generation ("whoosh" or "tantivy")."""
+        with self._use() as st:
+            return st.backend_name
 
-    def _matches(self, st: _Opened, parsed: Any) -> np.ndarray:
-        """Which paragraphs the query matches, as a read-only mask (cached per index generation).
+    # matching ------------------------------------------------------------------
+
+    def _piece(self, st: _Opened, piece: str) -> np.ndarray:
+        with self._lock:
+            hit = st.piece_cache.get(piece)
+            if hit is not None:
+                st.piece_cache.move_to_end(piece)
+                return hit
+        docs = st.backend.docs_with(piece)
+        with self._lock:
+            st.piece_cache[piece] = docs
+            while len(st.piece_cache) > PIECE_CACHE_SIZE:
+                st.piece_cache.popitem(last=False)
+        return docs
+
+    def _term_mask(self, st: _Opened, t: Term) -> np.ndarray:
+        """Exactly the paragraphs where the term occurs (in the title, for title: terms)."""
+        size = st.columns.size
+        if t.in_title:
+            pattern = t.pattern
+            hits = [i for i, k in enumerate(st.title_keys) if pattern.search(k)]
+            return st.columns.articles_mask(hits)
+        pieces = t.key.split()
+        docs = self._piece(st, pieces[0])
+        for p in pieces[1:]:
+            if not len(docs):
+                break
+            docs = docs[np.isin(docs, self._piece(st, p))]
+        if t.spaced and len(docs):
+            pattern, key = t.pattern, st.store.key
+            docs = np.fromiter((d for d in docs.tolist() if pattern.search(key(d))), dtype=np.int64)
+        return _mask(size, docs)
+
+    def _matches(self, st: _Opened, parsed: ParsedQuery) -> np.ndarray:
+        """Which live paragraphs the query matches, as a read-only mask (cached per generation).
 
         Paging, sorting and every facet click re-run the same query with other filters:
-        the cache answers those without asking Whoosh again.
+        the cache answers those without asking the backend again.
         """
         with self._lock:
             cached = st.match_cache.get(parsed)
             if cached is not None:
                 st.match_cache.move_to_end(parsed)
                 return cached
-        mask = np.zeros(st.columns.size, dtype=bool)
-        if parsed.is_empty:
-            mask[:] = True
-        else:
-            docs = list(st.searcher.docs_for_query(match_query(parsed)))
-            if docs and parsed.needs_verification:
-                docs = [d for d in docs if self._verify(st, d, parsed)]
-            if docs:
-                mask[np.fromiter(docs, dtype=np.int64)] = True
+        mask = st.columns.live.copy()
+        for group in parsed.groups:
+            g = self._term_mask(st, group[0])
+            for t in group[1:]:
+                g |= self._term_mask(st, t)
+            mask &= g
+        for t in parsed.negated:
+            mask &= ~self._term_mask(st, t)
         mask.flags.writeable = False
         with self._lock:
             st.match_cache[parsed] = mask
@@ -180,17 +233,15 @@ class SearchEngine:
                 st.match_cache.popitem(last=False)
         return mask
 
-    @staticmethod
-    def _verify(st: _Opened, docnum: int, parsed: ParsedQuery) -> bool:
-        """The exact test for what the index can only narrow down (phrases with spaces)."""
-        d = st.searcher.stored_fields(docnum)
-        return parsed.matches(search_key(d.get(f.TEXT_FIELD, "")), search_key(d.get(f.TITLE, "")))
-
     def clear_cache(self) -> None:
         """Forget cached matches (benchmarks use it to time every search cold)."""
         with self._lock:
             if self._opened is not None:
                 self._opened.match_cache.clear()
+                self._opened.piece_cache.clear()
+                clear = getattr(self._opened.backend, "clear_cache", None)
+                if clear is not None:
+                    clear()
 
     def warm_up(self) -> None:
         """Open the index, build its facet columns and load the segmenter now, not on the
@@ -211,33 +262,57 @@ class SearchEngine:
             year_from=request.year_from,
             year_to=request.year_to,
             themes=request.themes,
+            doc_types=request.doc_types,
+            levels=request.levels,
         )
 
-    def _ordered(self, st: _Opened, parsed: Any, total_mask: np.ndarray, sort: str, limit: int | None) -> list[tuple[int, float]]:
+    @staticmethod
+    def _doc_filter(request: SearchRequest) -> DocFilter:
+        return DocFilter(
+            provinces=request.provinces, cities=request.cities, districts=request.districts,
+            doc_types=request.doc_types, levels=request.levels, themes=request.themes,
+            years=request.years, year_from=request.year_from, year_to=request.year_to,
+        )  # fmt: skip
+
+    @staticmethod
+    def _rank_words(parsed: ParsedQuery) -> tuple[str, ...]:
+        words: dict[str, None] = {}
+        for group in parsed.groups:
+            for t in group:
+                if not t.in_title:
+                    for piece in t.key.split():
+                        words.update(dict.fromkeys(query_words(piece)))
+        return tuple(words)
+
+    def _ordered(
+        self, st: _Opened, parsed: ParsedQuery, total_mask: np.ndarray, request: SearchRequest, limit: int | None
+    ) -> list[tuple[int, float]]:
         """(docnum, score) of the matches in the requested order, the first `limit` of them."""
         cols = st.columns
         docs = np.flatnonzero(total_mask)
         if not len(docs):
-            return []  # and never hand Whoosh an empty filter: it would mean "no filter"
-        scoring = score_query(parsed) if sort == "relevance" else None
-        if scoring is not None:
-            # The score query is a loose bag of terms: the allowed set (exact matches that
-            # pass the filters) decides which paragraphs can appear at all.
-            allowed = set(docs.tolist())
-            results = st.searcher.search(scoring, filter=allowed, limit=limit)
-            ranked = [(results.docnum(i), float(results.score(i))) for i in range(len(results.top_n))]
-            if limit is None or len(ranked) < min(limit, len(docs)):
-                # a match without any scored term (a single character met only as a prefix)
-                seen = {d for d, _ in ranked}
-                ranked += [(int(d), 0.0) for d in docs if int(d) not in seen]
-            return ranked if limit is None else ranked[:limit]
+            return []
+        words = self._rank_words(parsed) if request.sort == "relevance" else ()
+        if words:
+            terms = [t for g in parsed.groups for t in g] + list(parsed.negated)
+            native = all(not t.in_title and not t.spaced for t in terms)
+            plan = RankPlan(
+                allowed=total_mask,
+                words=words,
+                limit=limit,
+                groups=tuple(tuple(t.key for t in g) for g in parsed.groups) if native else (),
+                negated=tuple(t.key for t in parsed.negated) if native else (),
+                filter=self._doc_filter(request),
+                native=native,
+            )
+            return st.backend.top(plan)
         # Year sorts: by year, then reading order. Browsing (no words to rank by): the
         # first real paragraph of every article, newest first, then the second ones...
         # so a page shows many articles, not twenty paragraphs of one.
         years = cols.year[docs]
-        if sort == "oldest":
-            order = np.lexsort((docs, np.where(years == f.NO_YEAR, 10**6, years)))
-        elif sort == "newest":
+        if request.sort == "oldest":
+            order = np.lexsort((docs, np.where(years == NO_YEAR, 10**6, years)))
+        elif request.sort == "newest":
             order = np.lexsort((docs, -years))
         else:
             order = np.lexsort((docs, -years, cols.browse_rank[docs]))
@@ -247,23 +322,27 @@ class SearchEngine:
         return [(int(d), 0.0) for d in docs]
 
     def _hit(self, st: _Opened, docnum: int, score: float, keys: tuple[str, ...], with_snippet: bool) -> Hit:
-        d = st.searcher.stored_fields(docnum)
-        year = d.get(f.YEAR) or None
-        text = d.get(f.TEXT_FIELD, "")
+        store = st.store
+        a = store.article_of(docnum)
+        text = store.text(docnum)
+        position = int(st.columns.position[docnum])
         return Hit(
-            id=d[f.ID_FIELD],
-            article_id=d[f.ARTICLE],
-            title=d.get(f.TITLE, ""),
-            province=d.get(f.PROVINCE, ""),
-            city=d.get(f.CITY, ""),
-            district=d.get(f.DISTRICT, ""),
-            year=year,
-            themes=_themes(d),
-            section=d.get(f.SECTION, ""),
+            id=f"{a.id}-p{position}",
+            article_id=a.id,
+            title=a.title,
+            province=a.province,
+            city=a.city,
+            district=a.district,
+            year=a.year,
+            themes=store.themes(docnum),
+            section=store.section(docnum),
             text=text,
             snippet=snippet(text, keys) if with_snippet else "",
-            position=d.get(f.POSITION, 0),
+            position=position,
             score=score,
+            doc_type=a.doc_type,
+            level=a.level,
+            delivered=a.delivered,
         )
 
     def search(self, request: SearchRequest) -> SearchPage:
@@ -278,7 +357,7 @@ class SearchEngine:
             first = (request.page - 1) * request.per_page
             hits: tuple[Hit, ...] = ()
             if first < total:
-                ranked = self._ordered(st, parsed, total_mask, request.sort, first + request.per_page)
+                ranked = self._ordered(st, parsed, total_mask, request, first + request.per_page)
                 keys = parsed.highlight_keys()
                 hits = tuple(self._hit(st, d, s, keys, True) for d, s in ranked[first:])
         return SearchPage(
@@ -301,7 +380,7 @@ class SearchEngine:
         st = self._acquire()
         try:
             total_mask, _ = count_facets(st.columns, self._matches(st, parsed), self._filter(request))
-            ranked = self._ordered(st, parsed, total_mask, request.sort, None)
+            ranked = self._ordered(st, parsed, total_mask, request, None)
         except BaseException:
             self._release(st)
             raise
@@ -311,18 +390,20 @@ class SearchEngine:
 
     @staticmethod
     def _summary(st: _Opened, article_id: str, docs: np.ndarray) -> ArticleSummary:
-        d = st.searcher.stored_fields(int(docs[0]))
-        year = d.get(f.YEAR) or None
+        a = st.store.articles[st.columns.article_ids[article_id]]
         return ArticleSummary(
             id=article_id,
-            title=d.get(f.TITLE, ""),
-            province=d.get(f.PROVINCE, ""),
-            city=d.get(f.CITY, ""),
-            district=d.get(f.DISTRICT, ""),
-            year=year,
-            published=d.get(f.PUBLISHED, ""),
-            source=d.get(f.SOURCE, ""),
+            title=a.title,
+            province=a.province,
+            city=a.city,
+            district=a.district,
+            year=a.year,
+            published=a.published,
+            source=a.source,
             paragraphs=len(docs),
+            doc_type=a.doc_type,
+            level=a.level,
+            delivered=a.delivered,
         )
 
     def document(self, article_id: str, query: str = "") -> DocumentView:
@@ -342,18 +423,17 @@ class SearchEngine:
             matched = self._matches(st, parsed) if not parsed.is_empty else np.zeros(st.columns.size, dtype=bool)
             keys = parsed.highlight_keys()
             paragraphs = []
-            for docnum in docs:
-                d = st.searcher.stored_fields(int(docnum))
-                text = d.get(f.TEXT_FIELD, "")
+            for docnum in docs.tolist():
+                text = st.store.text(docnum)
                 is_match = bool(matched[docnum])
                 paragraphs.append(
                     DocParagraph(
-                        position=d.get(f.POSITION, 0),
+                        position=int(st.columns.position[docnum]),
                         text=text,
                         html=highlight(text, keys if is_match else ()),
-                        section=d.get(f.SECTION, ""),
-                        is_heading=bool(d.get(f.HEADING)),
-                        themes=_themes(d),
+                        section=st.store.section(docnum),
+                        is_heading=bool(st.columns.heading[docnum]),
+                        themes=st.store.themes(docnum),
                         matched=is_match,
                     )
                 )

@@ -15,9 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from search import schema as f
-
-FACETS = ("province", "city", "district", "year", "theme")
+NO_YEAR = 0  # the year column of paragraphs whose year is unknown
+FACETS = ("province", "city", "district", "year", "theme", "doc_type", "level")
 
 
 @dataclass(frozen=True)
@@ -47,62 +46,75 @@ class _Coder:
 
 
 class Columns:
-    """Per-paragraph facet columns of one open index, by Whoosh document number."""
+    """Per-paragraph facet columns of one generation, by docnum, from its store.
 
-    def __init__(self, stored: Sequence[tuple[int, dict[str, Any]]], size: int) -> None:
-        prov, city, dist, art, theme = _Coder(), _Coder(), _Coder(), _Coder(), _Coder()
-        self.size = size
-        self.province = np.full(size, -1, dtype=np.int32)
-        self.city = np.full(size, -1, dtype=np.int32)
-        self.district = np.full(size, -1, dtype=np.int32)
-        self.article = np.full(size, -1, dtype=np.int32)
-        self.year = np.zeros(size, dtype=np.int32)
-        self.position = np.zeros(size, dtype=np.int32)
-        self.themes = np.zeros(size, dtype=np.int64)
-        self.live = np.zeros(size, dtype=bool)
-        for docnum, d in stored:
-            self.live[docnum] = True
-            p, c, di = d.get(f.PROVINCE, ""), d.get(f.CITY, ""), d.get(f.DISTRICT, "")
-            if p:
-                self.province[docnum] = prov.code(p)
-            if c:
-                self.city[docnum] = city.code((p, c))
-            if di:
-                self.district[docnum] = dist.code((c, di))
-            self.article[docnum] = art.code(d.get(f.ARTICLE, ""))
-            self.year[docnum] = d.get(f.YEAR, f.NO_YEAR) or f.NO_YEAR
-            self.position[docnum] = d.get(f.POSITION, 0)
-            bits = 0
-            for t in filter(None, (d.get(f.THEMES) or "").split(",")):
-                code = theme.code(t)
-                if code < 63:  # one int64 bit per theme
-                    bits |= 1 << code
-            self.themes[docnum] = bits
-        self.browse_rank = self._browse_rank(
-            np.array([len(d.get(f.TEXT_FIELD, "")) if d.get(f.HEADING) is not True else 0 for _, d in stored]),
-            np.array([docnum for docnum, _ in stored], dtype=np.int64),
-        )
-        self.province_values: list[str] = prov.values
-        self.city_values: list[tuple[str, str]] = city.values  # (province, city)
-        self.district_values: list[tuple[str, str]] = dist.values  # (city, district)
-        self.article_values: list[str] = art.values
-        self.theme_values: list[str] = theme.values
+    Article-level values (region, year, type, level) are coded once per article and
+    spread to the paragraphs through the article column: a new process is ready at once.
+    """
 
     BROWSE_MIN_CHARS = 40  # shorter paragraphs (各位代表：, headings) are no article's face
 
-    def _browse_rank(self, lengths: np.ndarray, docnums: np.ndarray) -> np.ndarray:
+    def __init__(self, store: Any) -> None:
+        arts = store.articles
+        self.size = int(store.size)
+        article = np.asarray(store.col("article"), dtype=np.int64)
+        self.article = article
+        self.position = np.asarray(store.col("position"), dtype=np.int32)
+        self.themes = np.asarray(store.col("themes"), dtype=np.int64)
+        self.heading = np.asarray(store.col("heading"), dtype=bool)
+        self.live = np.asarray(store.col("live"), dtype=bool).copy()
+        prov, city, dist, dtype_, level = _Coder(), _Coder(), _Coder(), _Coder(), _Coder()
+        n = len(arts)
+        a_prov = np.full(max(n, 1), -1, dtype=np.int32)
+        a_city, a_dist = a_prov.copy(), a_prov.copy()
+        a_type, a_level = a_prov.copy(), a_prov.copy()
+        a_year = np.zeros(max(n, 1), dtype=np.int32)
+        for i, a in enumerate(arts):
+            if a.province:
+                a_prov[i] = prov.code(a.province)
+            if a.city:
+                a_city[i] = city.code((a.province, a.city))
+            if a.district:
+                a_dist[i] = dist.code((a.city, a.district))
+            if a.doc_type:
+                a_type[i] = dtype_.code(a.doc_type)
+            if a.level:
+                a_level[i] = level.code(a.level)
+            a_year[i] = a.year or NO_YEAR
+        self.province = a_prov[article] if self.size else np.zeros(0, dtype=np.int32)
+        self.city = a_city[article] if self.size else np.zeros(0, dtype=np.int32)
+        self.district = a_dist[article] if self.size else np.zeros(0, dtype=np.int32)
+        self.doc_type = a_type[article] if self.size else np.zeros(0, dtype=np.int32)
+        self.level = a_level[article] if self.size else np.zeros(0, dtype=np.int32)
+        self.year = a_year[article] if self.size else np.zeros(0, dtype=np.int32)
+        self.province_values: list[str] = prov.values
+        self.city_values: list[tuple[str, str]] = city.values  # (province, city)
+        self.district_values: list[tuple[str, str]] = dist.values  # (city, district)
+        self.doc_type_values: list[str] = dtype_.values
+        self.level_values: list[str] = level.values
+        self.theme_values: list[str] = list(store.theme_names)
+        self.article_ids: dict[str, int] = {a.id: i for i, a in enumerate(arts) if a.live}
+        self.article_values: list[str] = [a.id for a in arts if a.live]
+        self._first = np.array([a.first for a in arts], dtype=np.int64)
+        self._count = np.array([a.count for a in arts], dtype=np.int64)
+        text_len = np.diff(np.asarray(store.blob_offsets("text"), dtype=np.int64)) if self.size else np.zeros(0)
+        self.browse_rank = self._browse_rank(np.where(self.heading, 0, text_len))
+
+    def _browse_rank(self, lengths: np.ndarray) -> np.ndarray:
         """Per paragraph, its rank among its article's substantial paragraphs (0 for the
         first one), or a large number for short ones: browsing lists each article's first
-        real paragraph, then its second, and so on."""
+        real paragraph, then its second, and so on. (Lengths are UTF-8 bytes: 3 per Han
+        character.)"""
         rank = np.full(self.size, 10**6, dtype=np.int64)
-        if not len(docnums):
+        if not self.size:
             return rank
-        long_enough = lengths >= self.BROWSE_MIN_CHARS
+        docnums = np.arange(self.size)
+        long_enough = lengths >= self.BROWSE_MIN_CHARS * 3
         docs = docnums[long_enough]
         order = np.lexsort((self.position[docs], self.article[docs]))
         docs = docs[order]
         arts = self.article[docs]
-        starts = np.r_[0, np.flatnonzero(np.diff(arts)) + 1]
+        starts = np.r_[0, np.flatnonzero(np.diff(arts)) + 1] if len(docs) else np.zeros(0, dtype=np.int64)
         counts = np.diff(np.r_[starts, len(docs)])
         rank[docs] = np.arange(len(docs)) - np.repeat(starts, counts)
         short = docnums[~long_enough]
@@ -110,13 +122,18 @@ class Columns:
         return rank
 
     def article_docs(self, article_id: str) -> np.ndarray:
-        """Document numbers of an article's paragraphs, in reading order."""
-        try:
-            code = self.article_values.index(article_id)
-        except ValueError:
+        """Docnums of a live article's paragraphs, in reading order."""
+        i = self.article_ids.get(article_id)
+        if i is None:
             return np.zeros(0, dtype=np.int64)
-        docs = np.flatnonzero(self.article == code)
-        return docs[np.argsort(self.position[docs], kind="stable")]
+        return np.arange(self._first[i], self._first[i] + self._count[i], dtype=np.int64)
+
+    def articles_mask(self, article_indexes: list[int]) -> np.ndarray:
+        """The paragraphs of the given articles (by index in the store)."""
+        mask = np.zeros(self.size, dtype=bool)
+        for i in article_indexes:
+            mask[self._first[i] : self._first[i] + self._count[i]] = True
+        return mask
 
 
 @dataclass(frozen=True)
@@ -130,6 +147,8 @@ class FacetFilter:
     year_from: int | None = None
     year_to: int | None = None
     themes: tuple[str, ...] = ()
+    doc_types: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
 
     def masks(self, cols: Columns) -> dict[str, np.ndarray]:
         """One boolean mask per facet that has a filter."""
@@ -148,7 +167,7 @@ class FacetFilter:
             if self.year_from is not None:
                 m &= cols.year >= self.year_from
             if self.year_to is not None:
-                m &= (cols.year <= self.year_to) & (cols.year != f.NO_YEAR)
+                m &= (cols.year <= self.year_to) & (cols.year != NO_YEAR)
             out["year"] = m
         if self.themes:
             bits = 0
@@ -156,6 +175,12 @@ class FacetFilter:
                 if v in self.themes and i < 63:
                     bits |= 1 << i
             out["theme"] = (cols.themes & np.int64(bits)) != 0
+        if self.doc_types:
+            codes = [i for i, v in enumerate(cols.doc_type_values) if v in self.doc_types]
+            out["doc_type"] = np.isin(cols.doc_type, codes)
+        if self.levels:
+            codes = [i for i, v in enumerate(cols.level_values) if v in self.levels]
+            out["level"] = np.isin(cols.level, codes)
         return out
 
 
@@ -220,7 +245,7 @@ def count_facets(
         label=lambda cd: (cd[1], cd[0]),
     )
     yb = base("year")
-    years, counts = np.unique(cols.year[yb & (cols.year != f.NO_YEAR)], return_counts=True)
+    years, counts = np.unique(cols.year[yb & (cols.year != NO_YEAR)], return_counts=True)
     chosen_years = {str(y) for y in chosen.years}
     facets["year"] = [
         FacetValue(str(int(y)), int(c), str(int(y)) in chosen_years) for y, c in zip(years, counts, strict=True)
@@ -231,6 +256,16 @@ def count_facets(
         np.array([int(np.count_nonzero(tbits & np.int64(1 << i))) for i in range(min(63, len(cols.theme_values)))] or [0]),
         cols.theme_values,
         chosen.themes,
+    )
+    facets["doc_type"] = _values(
+        bincount(cols.doc_type, base("doc_type"), len(cols.doc_type_values)),
+        cols.doc_type_values,
+        chosen.doc_types,
+    )
+    facets["level"] = _values(
+        bincount(cols.level, base("level"), len(cols.level_values)),
+        cols.level_values,
+        chosen.levels,
     )
     ordered: dict[str, tuple[FacetValue, ...]] = {}
     for name, values in facets.items():

@@ -1,36 +1,52 @@
-"""Build the index into a fresh folder, then switch to it atomically.
+"""Build the index into a fresh generation folder, then switch to it atomically.
 
 Layout of the index folder:
-  CURRENT              the name of the generation in use (replaced atomically)
-  gen-<time>-<pid>-<n>/  one complete Whoosh index per build, with build.json
-  .build.lock          held while a build runs; a second build fails at once
+  CURRENT                the name of the generation in use (replaced atomically)
+  gen-<time>-<pid>-<n>/  one complete generation per build:
+      store files        text, keys, facet columns, articles (search.store)
+      whoosh/ or tantivy/  the backend's index (search.backends)
+      build.json         what the build did; meta.json, written last, marks it complete
+  .build.lock            held while a build runs; a second build fails at once
 Readers resolve CURRENT on every search, so the site never sees a half-built index.
+
+Builds are incremental: a file whose bytes, folder manifest and ingest rules are those
+of the current generation is not read again; its paragraphs are carried over (the
+backend's segments are hard-linked, the store copied), changed and deleted files are
+dropped, new and changed ones added. `full=True` rebuilds from scratch.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
-from whoosh import index as windex
 
-from search import schema as f
-from search.corpus import Skipped, iter_corpus
+from search.analysis import DocTokens, index_words
+from search.backends import DEFAULT, get_backend
+from search.backends.base import BackendWriter, ParagraphFields
+from search.corpus import FileReader, FileResult, Skipped, SourceFile, file_digest, plan_files
 from search.documents import Article
+from search.normalize import search_key
+from search.store import Store, StoreWriter
 
 CURRENT = "CURRENT"
 LOCK = ".build.lock"
 REPORT = "build.json"
-KEEP_GENERATIONS = 2
-HEADING_BOOST = 0.5  # the new one and the one a running site may still be reading
+META = "meta.json"
+FORMAT = 2  # of a generation folder; older ones are rebuilt, never read
+KEEP_GENERATIONS = 2  # the new one and the one a running site may still be reading
+INGEST_VERSION = "2026-11-29.1"  # bump when cleaning or detection changes what a file gives
 
 
 class IndexBuildError(Exception):
@@ -47,7 +63,7 @@ class NothingToIndex(IndexBuildError):
 
 @dataclass(frozen=True)
 class BuildReport:
-    """What a build did."""
+    """What a build did. files/articles/paragraphs count what the new generation holds."""
 
     index_dir: str
     generation: str
@@ -56,6 +72,13 @@ class BuildReport:
     paragraphs: int
     skipped: tuple[Skipped, ...] = field(default_factory=tuple)
     seconds: float = 0.0
+    backend: str = DEFAULT
+    incremental: bool = False
+    files_read: int = 0  # new or changed files read in this build
+    files_reused: int = 0  # unchanged files carried over without reading
+    files_removed: int = 0  # files of the previous generation that changed or disappeared
+    repairs: dict[str, int] = field(default_factory=dict)  # what cleaning repaired, summed
+    up_to_date: bool = False  # nothing had changed: no new generation was made
 
     def to_dict(self) -> dict[str, object]:
         d = asdict(self)
@@ -71,6 +94,15 @@ def current_generation(index_dir: Path) -> Path | None:
         return None
     gen = Path(index_dir) / name
     return gen if name and gen.is_dir() else None
+
+
+def generation_meta(gen: Path) -> dict[str, object] | None:
+    """meta.json of a complete generation, None for an incomplete or foreign one."""
+    try:
+        meta = json.loads((gen / META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return meta if isinstance(meta, dict) and meta.get("format") == FORMAT else None
 
 
 def read_report(index_dir: Path) -> dict[str, object] | None:
@@ -98,33 +130,88 @@ def _build_lock(index_dir: Path) -> Iterator[None]:
         fh.close()
 
 
-def paragraph_documents(article: Article) -> Iterator[dict[str, object]]:
-    """The Whoosh documents of one article, one per paragraph."""
+def _ingest_salt() -> str:
+    """The version of everything besides a file that decides what it gives: the ingest code
+    version and the rule files (themes, user dictionary, document types)."""
+    h = hashlib.sha1(INGEST_VERSION.encode())
+    data = Path(__file__).parent / "data"
+    for p in sorted(data.glob("*")):
+        if p.is_file():
+            h.update(p.name.encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+# -- preparing files (in worker processes when procs > 1) ------------------------------------
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One file read, cleaned, described and cut into tokens."""
+
+    source: SourceFile
+    digest: str
+    result: FileResult
+    tokens: tuple[tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]], ...] = ()
+    # per article: (title words, per paragraph: (search key, words))
+
+
+_reader: FileReader | None = None
+
+
+def _prepare(item: tuple[SourceFile, str]) -> Prepared:
+    global _reader
+    if _reader is None:
+        _reader = FileReader()
+    sf, digest = item
+    result = _reader(sf)
+    tokens = []
+    for a in result.articles:
+        title_words = tuple(index_words(search_key(a.title)))
+        paras = []
+        for p in a.paragraphs:
+            key = search_key(p.text)
+            paras.append((key, tuple(index_words(key))))
+        tokens.append((title_words, tuple(paras)))
+    return Prepared(sf, digest, result, tuple(tokens))
+
+
+def _prepared(items: list[tuple[SourceFile, str]], procs: int) -> Iterator[Prepared]:
+    if procs <= 1 or len(items) < 4:
+        yield from map(_prepare, items)
+        return
+    ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    with ctx.Pool(procs) as pool:
+        yield from pool.imap(_prepare, items, chunksize=2)
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def _fields(article: Article, p_heading: bool, themes: tuple[str, ...]) -> ParagraphFields:
     r = article.region
-    for p in article.paragraphs:
-        yield {
-            f.ID_FIELD: article.paragraph_id(p.position),
-            f.ARTICLE: article.id,
-            f.TITLE: article.title,
-            f.TITLE_GRAMS: article.title,
-            f.TEXT_FIELD: p.text,
-            f.GRAMS: p.text,
-            f.CHARS: p.text,
-            f.PROVINCE: r.province,
-            f.CITY: r.city,
-            f.DISTRICT: r.district,
-            f.YEAR: article.year if article.year is not None else f.NO_YEAR,
-            f.THEMES: ",".join(p.themes),
-            f.SECTION: p.section,
-            f.POSITION: p.position,
-            f.HEADING: p.is_heading,
-            f.SOURCE: article.source,
-            f.PUBLISHED: article.published,
-            f.CODE: r.code,
-            # A heading names a topic; the paragraphs under it say what was done. With
-            # BM25's length normalisation a six-character heading would outrank them.
-            "_boost": HEADING_BOOST if p.is_heading else 1.0,
-        }
+    return ParagraphFields(
+        province=r.province, city=r.city, district=r.district, doc_type=article.doc_type,
+        level=article.level, year=article.year or 0, themes=themes, heading=p_heading,
+    )  # fmt: skip
+
+
+def _add_file(prep: Prepared, store: StoreWriter, backend: BackendWriter, repairs: Counter[str]) -> tuple[int, int]:
+    ids = []
+    n_articles = n_paras = 0
+    for article, (title_words, paras) in zip(prep.result.articles, prep.tokens, strict=True):
+        keys = [k for k, _ in paras]
+        wlens = [len(w) for _, w in paras]
+        first = store.add_article(article, keys, wlens, title_words)
+        for i, (p, (key, words)) in enumerate(zip(article.paragraphs, paras, strict=True)):
+            doc = DocTokens(first + i, key, words, title_words, prep.source.relative)
+            backend.add(doc, _fields(article, p.is_heading, p.themes))
+        ids.append(article.id)
+        n_articles += 1
+        n_paras += len(article.paragraphs)
+        repairs.update(dict(article.repairs))
+    store.add_file(prep.source.relative, prep.digest, ids)
+    return n_articles, n_paras
 
 
 def _switch(index_dir: Path, gen: Path) -> None:
@@ -133,13 +220,26 @@ def _switch(index_dir: Path, gen: Path) -> None:
     os.replace(tmp, index_dir / CURRENT)  # atomic on POSIX: readers see old or new
 
 
-def _prune(index_dir: Path, keep: Path) -> None:
-    gens = sorted(
+def _generations(index_dir: Path) -> list[Path]:
+    return sorted(
         (p for p in index_dir.iterdir() if p.is_dir() and p.name.startswith("gen-")),
         key=lambda p: p.stat().st_mtime,
     )
-    old = [g for g in gens if g != keep][: max(0, len(gens) - KEEP_GENERATIONS)]
-    for g in old:
+
+
+def _remove_debris(index_dir: Path) -> None:
+    """Remove what killed builds left: generation folders without meta.json (the lock
+    is held, so no build is writing them) that are not current."""
+    current = current_generation(index_dir)
+    for g in _generations(index_dir):
+        if g != current and generation_meta(g) is None:
+            shutil.rmtree(g, ignore_errors=True)
+
+
+def _prune(index_dir: Path, keep: Path) -> None:
+    """Keep the new generation and the one before it (a running site may still read it)."""
+    complete = [g for g in _generations(index_dir) if g != keep and generation_meta(g) is not None]
+    for g in complete[: max(0, len(complete) - (KEEP_GENERATIONS - 1))]:
         shutil.rmtree(g, ignore_errors=True)
 
 
@@ -147,80 +247,134 @@ def build_index(
     sources: Iterable[str | Path],
     index_dir: str | Path,
     *,
+    backend: str | None = None,
+    full: bool = False,
     progress: bool = False,
     procs: int = 1,
 ) -> BuildReport:
-    """Index every report under sources into a new generation and make it current."""
+    """Index every report under sources into a new generation and make it current.
+
+    `backend` defaults to the current generation's (else Whoosh); a different backend
+    than the current one, or `full`, rebuilds everything.
+    """
     index_dir = Path(index_dir)
     started = time.perf_counter()
     with _build_lock(index_dir):
+        _remove_debris(index_dir)
+        prev = current_generation(index_dir)
+        prev_meta = generation_meta(prev) if prev is not None else None
+        name = backend or (str(prev_meta["backend"]) if prev_meta else DEFAULT)
+        kind = get_backend(name)
+        incremental = not full and prev_meta is not None and prev_meta.get("backend") == name
+        planned, missing = plan_files(sources)
+        salt = _ingest_salt()
+        digests = {sf.relative: file_digest(sf, salt) for sf in planned}
+        previous = Store(prev) if incremental and prev is not None else None
+        known = previous.files if previous is not None else {}
+        prev_skips = (prev_meta or {}).get("skipped_digests", {}) if incremental else {}
+        reused = [sf for sf in planned if known.get(sf.relative, {}).get("hash") == digests[sf.relative]]
+        unchanged_skips = {
+            sf.relative: sf for sf in planned
+            if sf.relative in prev_skips and prev_skips[sf.relative][0] == digests[sf.relative]  # type: ignore[index]
+        }  # fmt: skip
+        still_skipped = [Skipped(str(sf.path), prev_skips[rel][1]) for rel, sf in unchanged_skips.items()]  # type: ignore[index]
+        settled = {sf.relative for sf in reused} | set(unchanged_skips)
+        to_read = [sf for sf in planned if sf.relative not in settled]
+        dropped = set(known) - {sf.relative for sf in reused}
+        if incremental and prev is not None and not to_read and not dropped:
+            old = read_report(index_dir) or {}
+            return BuildReport(
+                index_dir=str(index_dir), generation=prev.name, files=len(reused),
+                articles=int(old.get("articles", 0)), paragraphs=int(old.get("paragraphs", 0)),
+                skipped=(*missing, *still_skipped), seconds=round(time.perf_counter() - started, 2),
+                backend=name, incremental=True, files_reused=len(reused), up_to_date=True,
+            )  # fmt: skip
         gen = index_dir / f"gen-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
         gen.mkdir()
         try:
-            report = _write(sources, index_dir, gen, progress=progress, procs=procs, started=started)
+            report = _write(
+                gen, kind, previous, prev, to_read, digests, dropped, procs=procs, progress=progress,
+            )  # fmt: skip
+            skipped = (*missing, *still_skipped, *report.pop("skipped"))  # type: ignore[misc]
+            articles, paragraphs = report["articles"], report["paragraphs"]
+            if not articles:
+                reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:5])
+                raise NothingToIndex(
+                    "No article was found in the sources, so the current index was left as it was"
+                    + (f" ({reasons})." if reasons else ".")
+                )
+            result = BuildReport(
+                index_dir=str(index_dir), generation=gen.name,
+                files=len(reused) + int(report["files_read_ok"]), articles=int(articles),
+                paragraphs=int(paragraphs), skipped=tuple(skipped),
+                seconds=round(time.perf_counter() - started, 2), backend=name,
+                incremental=previous is not None, files_read=len(to_read),
+                files_reused=len(reused), files_removed=len(dropped), repairs=dict(report["repairs"]),
+            )  # fmt: skip
+            (gen / REPORT).write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+            skip_digests = {
+                sf.relative: [digests[sf.relative], s.reason]
+                for s in skipped for sf in planned if str(sf.path) == s.path
+            }  # fmt: skip
+            meta = {"format": FORMAT, "backend": name, "skipped_digests": skip_digests}
+            (gen / META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         except BaseException:
             shutil.rmtree(gen, ignore_errors=True)
             raise
+        finally:
+            if previous is not None:
+                previous.close()
         _switch(index_dir, gen)
         _prune(index_dir, gen)
-        return report
+        return result
 
 
 def _write(
-    sources: Iterable[str | Path],
-    index_dir: Path,
     gen: Path,
+    kind: type,
+    previous: Store | None,
+    prev_gen: Path | None,
+    to_read: list[SourceFile],
+    digests: dict[str, str],
+    dropped: set[str],
     *,
-    progress: bool,
     procs: int,
-    started: float,
-) -> BuildReport:
-    ix = windex.create_in(str(gen), f.build_schema())
-    kwargs = {"procs": procs, "multisegment": True} if procs > 1 else {}
-    writer = ix.writer(limitmb=256, **kwargs)
-    files = articles = paragraphs = 0
+    progress: bool,
+) -> dict[str, object]:
+    store = StoreWriter(previous, dropped)
+    prev_backend = prev_gen / kind.folder_name if previous is not None and prev_gen is not None else None
+    backend = kind.writer(gen / kind.folder_name, prev_backend, procs=procs)
+    repairs: Counter[str] = Counter()
     skipped: list[Skipped] = []
-    bar: tqdm | None = None
-
-    def start_bar(found: list[Path]) -> None:
-        nonlocal bar
-        bar = tqdm(total=len(found), unit="file", desc="indexing", disable=not progress, leave=False)
-
+    ok = 0
     try:
-        for result in iter_corpus(sources, on_files=start_bar):
-            if result.skipped:
-                skipped.append(result.skipped)
-            else:
-                files += 1
-            for article in result.articles:
-                articles += 1
-                for doc in paragraph_documents(article):
-                    writer.add_document(**doc)
-                    paragraphs += 1
-            if bar is not None and result.path.is_file():
+        for source in sorted(dropped):
+            backend.delete_file(source)
+        bar = tqdm(total=len(to_read), unit="file", desc="indexing", disable=not progress, leave=False)
+        try:
+            for prep in _prepared([(sf, digests[sf.relative]) for sf in to_read], procs):
+                if prep.result.skipped:
+                    skipped.append(prep.result.skipped)
+                else:
+                    _add_file(prep, store, backend, repairs)
+                    ok += 1
                 bar.update(1)
-    except BaseException:
-        writer.cancel()
-        raise
-    finally:
-        if bar is not None:
+        finally:
             bar.close()
-    if not articles:
-        writer.cancel()
-        reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:5])
-        raise NothingToIndex(
-            "No article was found in the sources, so the current index was left as it was"
-            + (f" ({reasons})." if reasons else ".")
-        )
-    writer.commit()
-    report = BuildReport(
-        index_dir=str(index_dir),
-        generation=gen.name,
-        files=files,
-        articles=articles,
-        paragraphs=paragraphs,
-        skipped=tuple(skipped),
-        seconds=round(time.perf_counter() - started, 2),
-    )
-    (gen / REPORT).write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
-    return report
+        live_articles = [a for a in store.articles if a.live]
+        if live_articles:
+            backend.commit()
+        else:
+            backend.cancel()
+    except BaseException:
+        backend.cancel()
+        raise
+    if live_articles:
+        store.write(gen)
+    return {
+        "articles": len(live_articles),
+        "paragraphs": sum(a.count for a in live_articles),
+        "skipped": skipped,
+        "files_read_ok": ok,
+        "repairs": repairs,
+    }

@@ -1,4 +1,4 @@
-"""The user's query text -> a parsed query -> a Whoosh query.
+"""The user's query text -> a parsed query (what the engine matches and ranks).
 
 Syntax (everything else is literal text, never Whoosh syntax):
   营商环境 提案          both, anywhere in the paragraph (AND)
@@ -15,19 +15,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from whoosh import query as wq
-
-from search import schema as f
 from search.analysis import is_searchable
 from search.normalize import search_key
-from search.segment import cut
 
 MAX_QUERY_LENGTH = 200
-# The title is stored with every paragraph of its article: a large boost lets one article's
-# title outrank the paragraphs that are about the words (on the samples, at 2.0 all of the
-# top 8 for 协商 came from the report titled 中国人民政治协商会议…; at 0.5 the densest
-# paragraphs lead and the title still breaks ties).
-TITLE_BOOST = 0.5
 
 _TOKEN = re.compile(
     r"""(?P<neg>-)?(?P<field>title[:：])?(?:"(?P<q1>[^"]*)"|“(?P<q2>[^”]*)”|(?P<word>[^\s"“”]+))""",
@@ -175,67 +166,3 @@ def _assemble(items: list[tuple[str, object]], text: str) -> ParsedQuery:
     if pending_not:
         raise QuerySyntaxError(f"“NOT” 后面需要跟一个词：{text!r}。")
     return ParsedQuery(tuple(tuple(g) for g in groups), tuple(negated))
-
-
-def _grams_query(fieldname: str, key: str) -> wq.Query:
-    """The term as an exact substring: a phrase of character bigrams."""
-    if len(key) == 1:
-        if fieldname == f.GRAMS:
-            return wq.Term(f.CHARS, key)  # one posting list per character
-        # a title's single character: any gram that starts with it, or one ending a run
-        return wq.Or([wq.Prefix(fieldname, key), wq.Term(fieldname, key)])
-    grams = [key[i : i + 2] for i in range(len(key) - 1)]
-    # A one-gram Phrase still decodes every position (5x slower than the Term it equals).
-    return wq.Term(fieldname, grams[0]) if len(grams) == 1 else wq.Phrase(fieldname, grams)
-
-
-def _exact(term: Term) -> wq.Query:
-    field = f.TITLE_GRAMS if term.in_title else f.GRAMS
-    parts = [_grams_query(field, piece) for piece in term.key.split()]
-    # A quoted phrase with spaces: each piece here, their order and closeness checked by
-    # ParsedQuery.matches on the stored text.
-    return parts[0] if len(parts) == 1 else wq.And(parts)
-
-
-def match_query(parsed: ParsedQuery) -> wq.Query:
-    """Which paragraphs match: every group, none of the negated terms, as exact substrings.
-
-    The character-gram fields decide matching alone. A word of the index (or a sub-word)
-    is always a substring, so asking the word field too would find nothing more; and a
-    phrase of words can match through a sub-word (科技 inside 科技人才, then 创新), which
-    is no substring at all.
-    """
-    if parsed.groups:
-        required: wq.Query = wq.And(
-            [wq.Or([_exact(t) for t in g]) if len(g) > 1 else _exact(g[0]) for g in parsed.groups]
-        )
-    else:
-        required = wq.Every()
-    # A negated phrase with spaces would also exclude its pieces standing apart: it is left
-    # to the exact check, so that the index still gives every candidate.
-    negated = [_exact(t) for t in parsed.negated if not t.spaced]
-    if negated:
-        required = wq.AndNot(required, wq.Or(negated))
-    return required.normalize()  # one-member And/Or wrappers cost a matcher layer each
-
-
-def score_query(parsed: ParsedQuery) -> wq.Query | None:
-    """What ranks the matches: BM25F over the words and grams of the positive terms, with
-    the title's words boosted. A bag of terms, no phrases, so it is cheap; it is only ever
-    run restricted to the paragraphs match_query found."""
-    terms: list[wq.Query] = []
-    for group in parsed.groups:
-        for t in group:
-            word_field, gram_field = (f.TITLE, f.TITLE_GRAMS) if t.in_title else (f.TEXT_FIELD, f.GRAMS)
-            for piece in t.key.split():
-                words = {w.text for w in cut(piece) if is_searchable(w.text)}
-                terms += [wq.Term(word_field, w) for w in sorted(words)]
-                if words != {piece}:
-                    # The piece is no single word (民主监督 inside 民主监督员, a name jieba
-                    # splits): its grams carry the score. A single word's grams would only
-                    # double the cost of ranking.
-                    grams = {piece[i : i + 2] for i in range(len(piece) - 1)} or {piece}
-                    terms += [wq.Term(gram_field, g) for g in sorted(grams)]
-                if not t.in_title:
-                    terms += [wq.Term(f.TITLE, w, boost=TITLE_BOOST) for w in sorted(words)]
-    return wq.Or(terms) if terms else None

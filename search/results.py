@@ -11,7 +11,8 @@ FACET_FIELDS = FACETS
 SORTS = ("relevance", "newest", "oldest")
 # The columns of an exported paragraph (CLI export, /search.csv): a hit without its snippet.
 EXPORT_COLUMNS = (
-    "id", "article_id", "title", "province", "city", "district", "year", "themes", "section", "text",
+    "id", "article_id", "title", "province", "city", "district", "year", "delivered", "doc_type",
+    "level", "themes", "section", "text",
 )  # fmt: skip
 
 
@@ -43,6 +44,8 @@ class SearchRequest:
     year_from: int | None = None
     year_to: int | None = None
     themes: tuple[str, ...] = ()
+    doc_types: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
     page: int = 1
     per_page: int = 20
     sort: str = "relevance"  # one of SORTS
@@ -65,6 +68,9 @@ class Hit:
     snippet: str  # HTML: matches in <mark>, everything else escaped
     position: int = 0
     score: float = 0.0
+    doc_type: str = ""
+    level: str = ""
+    delivered: str = ""
 
     def csv_row(self) -> list[Any]:
         """The values of EXPORT_COLUMNS for a CSV file: themes joined by ;, no year as ""."""
@@ -86,6 +92,9 @@ class Hit:
             "city": self.city,
             "district": self.district,
             "year": self.year,
+            "delivered": self.delivered,
+            "doc_type": self.doc_type,
+            "level": self.level,
             "themes": list(self.themes),
             "section": self.section,
             "text": self.text,
@@ -123,6 +132,9 @@ class ArticleSummary:
     published: str
     source: str
     paragraphs: int
+    doc_type: str = ""
+    level: str = ""
+    delivered: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -1,38 +1,29 @@
-import pickle
-
 import pytest
 
-from search.analysis import CharGramTokenizer, ChineseWordTokenizer, char_grams, is_searchable
+from search.analysis import (
+    GAP,
+    char_grams,
+    gram_sequence,
+    index_words,
+    is_searchable,
+    piece_grams,
+    query_words,
+)
+from search.normalize import search_key
 
 
-def tokens(text: str, mode: str) -> list[tuple[str, int, int, int]]:
-    return [
-        (t.text, t.pos, t.startchar, t.endchar)
-        for t in ChineseWordTokenizer()(text, positions=True, chars=True, mode=mode)
-    ]
+def test_index_words_keep_sub_words_after_their_word() -> None:
+    assert index_words(search_key("民主監督員")) == ["民主", "监督员", "监督"]
 
 
-def test_index_mode_puts_sub_words_at_their_parents_position() -> None:
-    assert tokens("民主監督員", "index") == [
-        ("民主", 0, 0, 2),
-        ("监督员", 1, 2, 5),
-        ("监督", 1, 2, 4),
-    ]
+def test_punctuation_is_never_a_word() -> None:
+    assert index_words(search_key("協商，議政")) == ["协商", "议政"]
 
 
-def test_query_mode_has_no_sub_words() -> None:
-    assert tokens("民主監督員", "query") == [("民主", 0, 0, 2), ("监督员", 1, 2, 5)]
-
-
-def test_punctuation_and_spaces_keep_a_gap_between_words() -> None:
-    # 协商，议政 must not be a phrase match for 协商议政
-    assert [(t, p) for t, p, _, _ in tokens("協商，議政", "query")] == [("协商", 0), ("议政", 2)]
-
-
-def test_offsets_point_into_the_original_traditional_text() -> None:
-    text = "擔當作為"
-    for word, _, start, end in tokens(text, "index"):
-        assert len(text[start:end]) == len(word)
+def test_query_words_add_the_sub_words_of_a_longer_word() -> None:
+    # 民主监督 is one word; its search-mode sub-words let it rank paragraphs holding
+    # 民主监督员 (cut 民主 / 监督员 / 监督)
+    assert query_words("民主监督") == ["民主监督", "民主", "主监", "监督"]
 
 
 def test_char_grams_skip_spaces_but_keep_positions() -> None:
@@ -41,18 +32,26 @@ def test_char_grams_skip_spaces_but_keep_positions() -> None:
     ]  # fmt: skip
 
 
-def test_gram_tokenizer_uses_the_search_key() -> None:
-    assert [t.text for t in CharGramTokenizer()("協商")] == ["协商", "商"]
+def test_gram_sequence_has_one_token_per_character() -> None:
+    assert gram_sequence("协商 议政") == ["协商", "商", GAP, "议政", "政"]
+    assert GAP.isspace()  # whitespace to Python, so char_grams never puts it in a gram
+
+
+@pytest.mark.parametrize(
+    ("piece", "grams"),
+    [
+        ("协商", [(0, "协商")]),
+        ("高质量", [(0, "高质"), (1, "质量")]),
+        ("高质量发", [(0, "高质"), (2, "量发")]),
+        ("高质量发展", [(0, "高质"), (2, "量发"), (3, "发展")]),
+    ],
+)
+def test_piece_grams_cover_every_character(piece: str, grams: list[tuple[int, str]]) -> None:
+    assert piece_grams(piece) == grams
+    covered = {o + i for o, g in grams for i in range(len(g))}
+    assert covered == set(range(len(piece)))
 
 
 @pytest.mark.parametrize(("word", "ok"), [("协商", True), ("2024", True), ("，", False), (" ", False), ("——", False)])
 def test_is_searchable(word: str, ok: bool) -> None:
     assert is_searchable(word) is ok
-
-
-def test_tokenizers_survive_pickling() -> None:
-    # Whoosh pickles the schema, analyzers included, into the index.
-    for tok in (ChineseWordTokenizer(), CharGramTokenizer()):
-        again = pickle.loads(pickle.dumps(tok))
-        assert again == tok
-        assert [t.text for t in again("协商议政")] == [t.text for t in tok("协商议政")]

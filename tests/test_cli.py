@@ -70,7 +70,10 @@ def test_export_jsonl_and_csv(runner: CliRunner, sample_index: Path, engine: Sea
     jsonl = runner.invoke(main, ["export", "--index-dir", str(sample_index)])
     rows = [json.loads(line) for line in jsonl.output.splitlines()]
     assert len(rows) == total
-    assert set(rows[0]) == {"id", "article_id", "title", "province", "city", "district", "year", "themes", "section", "text"}
+    assert set(rows[0]) == {
+        "id", "article_id", "title", "province", "city", "district", "year", "delivered", "doc_type",
+        "level", "themes", "section", "text",
+    }  # fmt: skip
     as_csv = runner.invoke(main, ["export", "--format", "csv", "--index-dir", str(sample_index)])
     table = list(csv.DictReader(io.StringIO(as_csv.output)))
     assert len(table) == total

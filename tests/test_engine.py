@@ -233,9 +233,10 @@ def test_malformed_query_is_a_named_error(engine: SearchEngine) -> None:
 def test_json_shape(engine: SearchEngine) -> None:
     d = engine.search(SearchRequest(query="协商", per_page=2)).to_dict()
     assert list(d) == ["query", "total", "page", "per_page", "hits", "facets"]
-    assert list(d["facets"]) == ["province", "city", "district", "year", "theme"]
+    assert list(d["facets"]) == ["province", "city", "district", "year", "theme", "doc_type", "level"]
     assert list(d["hits"][0]) == [
-        "id", "article_id", "title", "province", "city", "district", "year", "themes", "section", "text", "snippet",
+        "id", "article_id", "title", "province", "city", "district", "year", "delivered", "doc_type",
+        "level", "themes", "section", "text", "snippet",
     ]  # fmt: skip
     assert list(d["facets"]["province"][0]) == ["value", "count", "selected"]
 

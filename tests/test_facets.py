@@ -1,8 +1,12 @@
-"""Facet counting over columns, on hand-made stored documents with chosen counts."""
+"""Facet counting over columns, on a real store of hand-made paragraphs with chosen counts."""
+
+from pathlib import Path
 
 import numpy as np
 
+from search.documents import Article, Paragraph, Region
 from search.facets import Columns, FacetFilter, FacetValue, count_facets
+from search.store import Store, StoreWriter
 
 
 def doc(province: str, city: str, district: str, year: int, themes: str, article: str = "a") -> dict:
@@ -13,20 +17,47 @@ def doc(province: str, city: str, district: str, year: int, themes: str, article
 
 
 STORED = [
-    (0, doc("山东省", "济南市", "市中区", 2024, "提案工作,协商议政")),
-    (1, doc("山东省", "济南市", "历下区", 2024, "提案工作")),
-    (2, doc("山东省", "枣庄市", "市中区", 2023, "")),
-    (3, doc("甘肃省", "武威市", "", 2024, "生态文明")),
-    (4, doc("甘肃省", "平凉市", "", 0, "协商议政")),
+    (0, doc("山东省", "济南市", "市中区", 2024, "提案工作,协商议政", "a0")),
+    (1, doc("山东省", "济南市", "历下区", 2024, "提案工作", "a1")),
+    (2, doc("山东省", "枣庄市", "市中区", 2023, "", "a2")),
+    (3, doc("甘肃省", "武威市", "", 2024, "生态文明", "a3")),
+    (4, doc("甘肃省", "平凉市", "", 0, "协商议政", "a4")),
 ]
+
+
+def columns(stored: list, folder: Path) -> Columns:
+    """Columns of a real store holding the given paragraphs (consecutive ones of one
+    article_id form one article)."""
+    writer = StoreWriter()
+    i = 0
+    while i < len(stored):
+        d = stored[i][1]
+        group = [s for _, s in stored[i:] if s["article_id"] == d["article_id"]]
+        j = i
+        while j < len(stored) and stored[j][1]["article_id"] == d["article_id"]:
+            j += 1
+        group = [s for _, s in stored[i:j]]
+        paras = tuple(
+            Paragraph(g["position"], f"段落{k}", themes=tuple(t for t in g["themes"].split(",") if t))
+            for k, g in enumerate(group)
+        )
+        art = Article(
+            id=d["article_id"], source=f"{d['article_id']}.txt", title="标题",
+            region=Region(d["province"], d["city"], d["district"]), year=d["year"] or None,
+            paragraphs=paras,
+        )  # fmt: skip
+        writer.add_article(art, [p.text for p in paras], [1] * len(paras), ())
+        i = j
+    writer.write(folder)
+    return Columns(Store(folder))
 
 
 def counts(values: tuple[FacetValue, ...]) -> list[tuple[str, int, bool]]:
     return [(v.value, v.count, v.selected) for v in values]
 
 
-def test_counts_over_all_matches() -> None:
-    cols = Columns(STORED, 5)
+def test_counts_over_all_matches(tmp_path: Path) -> None:
+    cols = columns(STORED, tmp_path)
     total, facets = count_facets(cols, np.ones(5, dtype=bool), FacetFilter())
     assert total.sum() == 5
     assert counts(facets["province"]) == [("山东省", 3, False), ("甘肃省", 2, False)]
@@ -38,8 +69,8 @@ def test_counts_over_all_matches() -> None:
     ]  # fmt: skip
 
 
-def test_own_filter_is_ignored_other_filters_apply() -> None:
-    cols = Columns(STORED, 5)
+def test_own_filter_is_ignored_other_filters_apply(tmp_path: Path) -> None:
+    cols = columns(STORED, tmp_path)
     chosen = FacetFilter(provinces=("甘肃省",), themes=("协商议政",))
     total, facets = count_facets(cols, np.ones(5, dtype=bool), chosen)
     assert np.flatnonzero(total).tolist() == [4]
@@ -49,8 +80,8 @@ def test_own_filter_is_ignored_other_filters_apply() -> None:
     assert counts(facets["theme"]) == [("协商议政", 1, True), ("生态文明", 1, False)]
 
 
-def test_or_within_a_facet_and_year_range() -> None:
-    cols = Columns(STORED, 5)
+def test_or_within_a_facet_and_year_range(tmp_path: Path) -> None:
+    cols = columns(STORED, tmp_path)
     total, _ = count_facets(cols, np.ones(5, dtype=bool), FacetFilter(cities=("武威市", "枣庄市")))
     assert np.flatnonzero(total).tolist() == [2, 3]
     total, _ = count_facets(cols, np.ones(5, dtype=bool), FacetFilter(year_from=2024))
@@ -59,15 +90,16 @@ def test_or_within_a_facet_and_year_range() -> None:
     assert np.flatnonzero(total).tolist() == [2]
 
 
-def test_a_chosen_value_without_matches_stays_listed() -> None:
-    cols = Columns(STORED, 5)
+def test_a_chosen_value_without_matches_stays_listed(tmp_path: Path) -> None:
+    cols = columns(STORED, tmp_path)
     matches = np.array([True, False, False, False, False])
     _, facets = count_facets(cols, matches, FacetFilter(cities=("武威市",)))
     assert ("武威市", 0, True) in counts(facets["city"])
 
 
-def test_article_docs_in_reading_order() -> None:
-    stored = [(i, {**doc("山东省", "", "", 2024, ""), "article_id": "x" if i != 1 else "y", "position": 3 - i}) for i in range(4)]
-    cols = Columns(stored, 4)
-    assert cols.article_docs("x").tolist() == [3, 2, 0]
+def test_article_docs_in_reading_order(tmp_path: Path) -> None:
+    stored = [(i, {**doc("山东省", "", "", 2024, ""), "article_id": "x" if i != 3 else "y", "position": i}) for i in range(4)]
+    cols = columns(stored, tmp_path)
+    assert cols.article_docs("x").tolist() == [0, 1, 2]
+    assert cols.article_docs("y").tolist() == [3]
     assert cols.article_docs("nope").tolist() == []

@@ -88,7 +88,7 @@ def test_rebuild_switches_atomically_and_the_engine_follows(tmp_path: Path) -> N
     assert (index_dir / CURRENT).read_text() == second.generation
     assert engine.search(SearchRequest()).total == second.paragraphs
     # a third build prunes the oldest generation but keeps the previous one for open readers
-    third = build_index([src], index_dir)
+    third = build_index([src], index_dir, full=True)
     gens = sorted(p.name for p in index_dir.iterdir() if p.name.startswith("gen-"))
     assert len(gens) == 2 and third.generation in gens and old_gen.name not in gens
     engine.close()

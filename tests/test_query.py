@@ -1,6 +1,6 @@
 import pytest
 
-from search.query import ParsedQuery, QuerySyntaxError, Term, match_query, parse, score_query
+from search.query import ParsedQuery, QuerySyntaxError, Term, parse
 
 
 def t(text: str, key: str | None = None, **kw: bool) -> Term:
@@ -56,38 +56,6 @@ def test_malformed_queries_say_why(text: str, says: str) -> None:
 def test_highlight_keys_are_body_terms_longest_first() -> None:
     p = parse('协商 title:综述 "强理论 固根基" -北京 營商環境')
     assert p.highlight_keys() == ("营商环境", "固根基", "强理论", "协商")
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("营商环境", 'grams:"营商 商环 环境"'),
-        ("发展", "grams:发展"),  # one gram: a Term, not a one-word Phrase
-        ("協商 提案", "(grams:协商 AND grams:提案)"),
-        ("营商环境 OR 提案", '(grams:"营商 商环 环境" OR grams:提案)'),
-        ('"强理论 固根基"', '(grams:"强理 理论" AND grams:"固根 根基")'),  # order checked on the text
-        ('协商 -"强理论 固根基"', "grams:协商"),  # a spaced phrase is only excluded by the check
-        ("title:综述", "title_grams:综述"),
-        ("政", "chars:政"),
-        ("title:政", "(title_grams:政* OR title_grams:政)"),
-        ("。", "chars:。"),
-        ("协商 -北京", "(grams:协商 ANDNOT grams:北京)"),
-        ("-北京", "(<_Every> ANDNOT grams:北京)"),
-    ],
-)
-def test_matching_is_by_exact_grams(text: str, expected: str) -> None:
-    q = match_query(parse(text))
-    assert str(q.normalize()).replace("None:*", "<_Every>") == expected
-
-
-def test_scoring_is_a_bag_of_words_grams_and_boosted_title_words() -> None:
-    # a single word: its word and the title's; no grams, which would only add cost
-    assert str(score_query(parse("营商环境 -北京"))) == "(text:营商环境 OR title:营商环境^0.5)"
-    # a piece jieba splits: its words, its grams, and the title's words
-    assert str(score_query(parse("强理论"))) == (
-        "(text:强 OR text:理论 OR grams:强理 OR grams:理论 OR title:强^0.5 OR title:理论^0.5)"
-    )
-    assert score_query(parse("-北京")) is None
 
 
 @pytest.mark.parametrize(

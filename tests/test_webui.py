@@ -326,14 +326,17 @@ def test_csv_exports_every_match(client, engine) -> None:
         "city",
         "district",
         "year",
+        "delivered",
+        "doc_type",
+        "level",
         "themes",
         "section",
         "text",
     ] == rows[0]
     assert total == len(rows) - 1 > 20  # not just one page
     assert {"山东省"} == {r[3] for r in rows[1:]}
-    assert all("协商" in search_key(r[9]) for r in rows[1:])
-    with_themes = [r[7] for r in rows[1:] if ";" in r[7]]
+    assert all("协商" in search_key(r[12]) for r in rows[1:])
+    with_themes = [r[10] for r in rows[1:] if ";" in r[10]]
     assert with_themes, "themes are joined with ';'"
 
 

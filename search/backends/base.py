@@ -1,0 +1,171 @@
+"""The seam between the engine and an index backend.
+
+The engine (search.engine) owns the semantics: what a query means, exact-substring
+matching with recall equal to a scan, Traditional = Simplified, AND/OR/NOT, facets,
+snippets, the ranking formula. A backend owns the postings: it writes a generation's
+tokens (search.analysis) and answers three questions about them:
+
+- `docs_with(piece)`: every paragraph whose search key contains the piece (a string
+  without spaces) as an exact substring, as sorted docnums;
+- `top(plan)`: the best-ranked paragraphs among the allowed ones;
+- `doc_count`: how many paragraphs it holds (live or not).
+
+Per-document data (text, keys, facet columns, articles) is not the backend's: it lives
+in the generation's store (search.store), the same for every backend.
+
+Ranking is BM25 (k1 = 1.2, b = 0.75, idf = ln(1 + (N - n + 0.5) / (n + 0.5))) over the
+words of the paragraph, plus the words of its article's title at TITLE_BOOST, times a
+per-paragraph prior (a heading counts half). Whoosh computes it with numpy from its
+postings; tantivy computes the same formula natively.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+
+from search.analysis import DocTokens
+
+K1, B = 1.2, 0.75
+TITLE_BOOST = 0.5
+HEADING_PRIOR = 0.5  # a heading names a topic; the paragraphs under it say what was done
+
+
+class BackendError(Exception):
+    """The backend could not open or write its index; the message says why."""
+
+
+@dataclass(frozen=True)
+class DocFilter:
+    """Facet filters in a form every backend can express: OR within a field, AND across."""
+
+    provinces: tuple[str, ...] = ()
+    cities: tuple[str, ...] = ()
+    districts: tuple[str, ...] = ()
+    doc_types: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+
+
+@dataclass(frozen=True)
+class RankPlan:
+    """What to rank and among which paragraphs.
+
+    `allowed` is the exact answer (matches that pass the filters, live only) as a mask.
+    `pieces` are the query's positive body pieces (exact substrings every allowed
+    paragraph satisfies in some OR-combination); `native` says whether the whole match
+    condition is `pieces_all` AND `filter` exactly, so a backend may express it in its own
+    query language instead of enumerating `allowed`.
+    """
+
+    allowed: np.ndarray
+    words: tuple[str, ...]  # body words: BM25 on the paragraph, and at TITLE_BOOST on the title
+    limit: int | None
+    groups: tuple[tuple[str, ...], ...] = ()  # positive pieces: AND of OR-groups
+    negated: tuple[str, ...] = ()
+    filter: DocFilter = DocFilter()
+    native: bool = False
+
+
+class BackendReader(ABC):
+    """An open backend index of one generation. Safe to use from several threads."""
+
+    @property
+    @abstractmethod
+    def doc_count(self) -> int:
+        """Paragraphs in the index, deleted ones included (docnums are 0..doc_count-1)."""
+
+    @abstractmethod
+    def docs_with(self, piece: str) -> np.ndarray:
+        """Sorted docnums of the paragraphs whose key contains `piece` (no spaces)."""
+
+    @abstractmethod
+    def top(self, plan: RankPlan) -> list[tuple[int, float]]:
+        """(docnum, score) of the best allowed paragraphs, best first, at most plan.limit."""
+
+    def close(self) -> None:  # noqa: B027 - most readers hold nothing to close
+        """Let go of files and memory."""
+
+
+class BackendWriter(ABC):
+    """Writes one generation's backend index, new or continued from the previous one."""
+
+    @abstractmethod
+    def add(self, doc: DocTokens, fields: ParagraphFields) -> None:
+        """Index one paragraph under docnum doc.docnum (docnums come in increasing order)."""
+
+    @abstractmethod
+    def delete_file(self, source: str) -> None:
+        """Remove every paragraph of a source file (an incremental build's changed file)."""
+
+    @abstractmethod
+    def commit(self) -> None:
+        """Make everything added durable in the folder."""
+
+    @abstractmethod
+    def cancel(self) -> None:
+        """Give up; the folder is thrown away by the caller."""
+
+
+@dataclass(frozen=True)
+class ParagraphFields:
+    """The filterable values of a paragraph, for backends that filter natively."""
+
+    province: str
+    city: str
+    district: str
+    doc_type: str
+    level: str
+    year: int  # 0 when unknown
+    themes: Sequence[str]
+    heading: bool
+
+
+class Backend(ABC):
+    """A kind of index: how to write a generation and how to open one."""
+
+    name: ClassVar[str]
+    folder_name: ClassVar[str]
+
+    @classmethod
+    @abstractmethod
+    def writer(cls, folder: Path, previous: Path | None, *, procs: int = 1) -> BackendWriter:
+        """A writer into `folder`; with `previous`, continuing that generation's index."""
+
+    @classmethod
+    @abstractmethod
+    def open(cls, folder: Path, store: object) -> BackendReader:
+        """Open the index in `folder` (the generation's store gives lengths and keys)."""
+
+
+def bm25(tf: np.ndarray, df: int, n_docs: int, dl: np.ndarray, avgdl: float) -> np.ndarray:
+    """BM25 of one term (tantivy's formula), for arrays of term frequency and length."""
+    idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
+    norm = K1 * (1 - B + B * dl / max(avgdl, 1e-9))
+    return idf * tf * (K1 + 1) / (tf + norm)
+
+
+def prior(heading: np.ndarray) -> np.ndarray:
+    """The per-paragraph multiplier of the score."""
+    return np.where(heading.astype(bool), HEADING_PRIOR, 1.0)
+
+
+def top_k(scores: np.ndarray, docs: np.ndarray, limit: int | None) -> list[tuple[int, float]]:
+    """The `limit` best (docnum, score), best first; ties go to the lower docnum."""
+    if limit is not None and limit < len(docs):
+        part = np.argpartition(-scores, limit - 1)[:limit]
+        # argpartition picks arbitrarily among ties at the boundary: take the tie group whole
+        cut = scores[part].min()
+        keep = np.flatnonzero(scores >= cut)
+        order = keep[np.lexsort((docs[keep], -scores[keep]))][:limit]
+    else:
+        order = np.lexsort((docs, -scores))
+    return [(int(docs[i]), float(scores[i])) for i in order]

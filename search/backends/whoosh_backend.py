@@ -1,0 +1,301 @@
+"""The Whoosh backend (the default): postings in Whoosh, everything else in numpy.
+
+Lean by design (see docs/benchmarks.md for what each choice bought):
+- three posting fields fed with ready-made tokens (search.analysis), no analyzer at
+  write time: `chars` and `grams` store document numbers only, `words` adds the term
+  frequency; nothing is stored in Whoosh (the store holds text and facet columns);
+- a phrase of grams is answered by intersecting the grams' document lists in numpy and
+  checking the survivors against the stored search key, instead of reading positions;
+- postings are read a block at a time into numpy arrays (large blocks: fewer pickles);
+- ranking is BM25 computed with numpy over the allowed paragraphs.
+The field classes below are pickled into the index with the schema: keep their import path.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+from whoosh import index as windex
+from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher
+from whoosh.fields import ID, FieldType, Schema
+from whoosh.formats import Existence, Frequency
+from whoosh.system import pack_uint
+
+from search.analysis import DocTokens, char_grams
+from search.backends.base import (
+    TITLE_BOOST,
+    Backend,
+    BackendError,
+    BackendReader,
+    BackendWriter,
+    ParagraphFields,
+    RankPlan,
+    bm25,
+    prior,
+    top_k,
+)
+
+CHARS, GRAMS, WORDS, FILE = "chars", "grams", "words", "file"
+BLOCK_LIMIT = 1024  # postings per block: Whoosh reads and unpickles a block at a time
+POSTINGS_CACHE = 4096
+
+
+class TokenSet(FieldType):
+    """A field indexed from a ready-made collection of tokens: document numbers only."""
+
+    def __init__(self) -> None:
+        self.format = Existence()
+        self.vector = None
+        self.scorable = False
+        self.stored = False
+        self.unique = False
+        self.analyzer = None
+
+    def index(self, value, **kwargs):  # noqa: ANN001, ANN201 - Whoosh's signature
+        for t in sorted(value):
+            yield t.encode("utf-8"), 1, 1.0, b""
+
+
+class TokenCounts(FieldType):
+    """A field indexed from a ready-made {token: count}: document numbers and frequencies."""
+
+    def __init__(self) -> None:
+        self.format = Frequency()
+        self.vector = None
+        self.scorable = False  # lengths live in the store (para.wlen)
+        self.stored = False
+        self.unique = False
+        self.analyzer = None
+
+    def index(self, value, **kwargs):  # noqa: ANN001, ANN201 - Whoosh's signature
+        for t, n in sorted(value.items()):
+            yield t.encode("utf-8"), n, float(n), pack_uint(n)
+
+
+def build_schema() -> Schema:
+    return Schema(**{CHARS: TokenSet(), GRAMS: TokenSet(), WORDS: TokenCounts(), FILE: ID()})
+
+
+class _Writer(BackendWriter):
+    def __init__(self, folder: Path, previous: Path | None, procs: int) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        if previous is not None:
+            _link_copy(previous, folder)
+            self.ix = windex.open_dir(str(folder))
+        else:
+            self.ix = windex.create_in(str(folder), build_schema())
+        self.incremental = previous is not None
+        self.base = self.ix.doc_count_all()
+        # One writer, no merging: Whoosh's docnums must stay the order of addition (the
+        # store's docnums); an incremental build adds one segment after the old ones.
+        self.w = self.ix.writer(limitmb=256, codec=W3Codec(blocklimit=BLOCK_LIMIT))
+        self.added = 0
+
+    def add(self, doc: DocTokens, fields: ParagraphFields) -> None:
+        if doc.docnum != self.base + self.added:
+            raise BackendError(f"Whoosh docnums must follow each other: expected {self.base + self.added}, got {doc.docnum}.")
+        grams = {g for _, g in char_grams(doc.key)}
+        chars = {ch for ch in doc.key if not ch.isspace()}
+        self.w.add_document(**{CHARS: chars, GRAMS: grams, WORDS: doc.word_counts, FILE: doc.file})
+        self.added += 1
+
+    def delete_file(self, source: str) -> None:
+        self.w.delete_by_term(FILE, source)
+
+    def commit(self) -> None:
+        from whoosh.writing import NO_MERGE
+
+        self.w.commit(merge=False, mergetype=NO_MERGE)
+
+    def cancel(self) -> None:
+        self.w.cancel()
+
+
+def _link_copy(src: Path, dst: Path) -> None:
+    """Copy an index folder by hard links where the files are never rewritten."""
+    import os
+    import shutil
+
+    for p in src.iterdir():
+        if not p.is_file():
+            continue
+        target = dst / p.name
+        if p.suffix == ".seg":
+            try:
+                os.link(p, target)
+                continue
+            except OSError:
+                pass
+        shutil.copy2(p, target)
+
+
+class _Reader(BackendReader):
+    def __init__(self, folder: Path, store: object) -> None:
+        try:
+            self.ix = windex.open_dir(str(folder))
+        except Exception as exc:  # noqa: BLE001 - Whoosh raises many kinds
+            raise BackendError(f"The Whoosh index in {str(folder)!r} cannot be opened: {exc}") from exc
+        self.store = store
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray | None]] = OrderedDict()
+        self._n = self.ix.doc_count_all()
+        wlen = store.col("wlen")  # type: ignore[attr-defined]
+        live = store.col("live")  # type: ignore[attr-defined]
+        self._wlen = np.asarray(wlen, dtype=np.float64)
+        self._live_count = int(np.count_nonzero(live))
+        self._avgdl = float(self._wlen[np.asarray(live)].mean()) if self._live_count else 1.0
+        self._heading = np.asarray(store.col("heading"))  # type: ignore[attr-defined]
+
+    @property
+    def doc_count(self) -> int:
+        return self._n
+
+    def _reader(self):  # noqa: ANN202
+        # Whoosh's readers keep a file position per posting list: one reader per thread.
+        r = getattr(self._local, "reader", None)
+        if r is None:
+            r = self._local.reader = self.ix.reader()
+            with self._lock:
+                self._readers = [*getattr(self, "_readers", []), r]
+        return r
+
+    def postings(self, field: str, text: str, with_freq: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+        """Docnums (and frequencies) of a term, deleted documents included."""
+        key = (field, text)
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None and (hit[1] is not None or not with_freq):
+                self._cache.move_to_end(key)
+                return hit
+        btext = text.encode("utf-8")
+        ids_parts: list[np.ndarray] = []
+        freq_parts: list[np.ndarray] = []
+        for seg, offset in self._reader().leaf_readers():
+            if (field, btext) not in seg:
+                continue
+            m = seg.postings(field, btext)
+            m = getattr(m, "child", m) if type(m).__name__ == "FilterMatcher" else m
+            _read_all(m, offset, ids_parts, freq_parts if with_freq else None)
+        ids = np.concatenate(ids_parts) if ids_parts else np.zeros(0, dtype=np.int64)
+        freqs = (np.concatenate(freq_parts) if freq_parts else np.zeros(0, dtype=np.float64)) if with_freq else None
+        with self._lock:
+            self._cache[key] = (ids, freqs)
+            while len(self._cache) > POSTINGS_CACHE:
+                self._cache.popitem(last=False)
+        return ids, freqs
+
+    def docs_with(self, piece: str) -> np.ndarray:
+        if len(piece) == 1:
+            return self.postings(CHARS, piece)[0]
+        grams = sorted({piece[i : i + 2] for i in range(len(piece) - 1)})
+        lists = sorted((self.postings(GRAMS, g)[0] for g in grams), key=len)
+        docs = lists[0]
+        for other in lists[1:]:
+            if not len(docs):
+                break
+            docs = docs[np.isin(docs, other, assume_unique=True)]
+        if len(grams) == 1 and len(piece) == 2:
+            return docs  # a bigram's postings are exact
+        key = self.store.key  # type: ignore[attr-defined]
+        return np.fromiter((d for d in docs.tolist() if piece in key(d)), dtype=np.int64)
+
+    def top(self, plan: RankPlan) -> list[tuple[int, float]]:
+        allowed = plan.allowed
+        docs = np.flatnonzero(allowed)
+        if not len(docs):
+            return []
+        scores = np.zeros(self._n, dtype=np.float64)
+        n_docs = self._live_count
+        for w in plan.words:
+            ids, tfs = self.postings(WORDS, w, with_freq=True)
+            if not len(ids):
+                continue
+            sel = allowed[ids]
+            d = ids[sel]
+            if len(d):
+                scores[d] += bm25(tfs[sel], len(ids), n_docs, self._wlen[d], self._avgdl)
+        scores += TITLE_BOOST * self.store_title_scores(plan.words, docs)  # type: ignore[attr-defined]
+        s = scores[docs] * prior(self._heading[docs])
+        return top_k(s, docs, plan.limit)
+
+    def store_title_scores(self, words: tuple[str, ...], docs: np.ndarray) -> np.ndarray:
+        return title_scores(self.store, words, docs, self._n, self._live_count)
+
+    def close(self) -> None:
+        with self._lock:
+            for r in getattr(self, "_readers", []):
+                try:
+                    r.close()
+                except Exception:  # noqa: BLE001, S110 - closing is best effort
+                    pass
+            self._readers = []
+            self._cache.clear()
+
+
+def title_scores(store: object, words: tuple[str, ...], docs: np.ndarray, size: int, n_docs: int) -> np.ndarray:
+    """BM25 of the words on each paragraph's title (the title counts once per paragraph),
+    as a dense array of `size` (zero outside docs)."""
+    out = np.zeros(size, dtype=np.float64)
+    if not words or not len(docs):
+        return out
+    articles = store.articles  # type: ignore[attr-defined]
+    art_col = np.asarray(store.col("article"))  # type: ignore[attr-defined]
+    lengths = np.array([len(a.title_words) for a in articles], dtype=np.float64)
+    counts = np.array([a.count if a.live else 0 for a in articles], dtype=np.float64)
+    avgdl = float((lengths * counts).sum() / max(counts.sum(), 1))
+    per_article = np.zeros(len(articles), dtype=np.float64)
+    for w in words:
+        tf = np.array([a.title_words.count(w) for a in articles], dtype=np.float64)
+        has = tf > 0
+        if not has.any():
+            continue
+        df = int(counts[has].sum())
+        per_article[has] += bm25(tf[has], df, n_docs, lengths[has], avgdl)
+    out[docs] = per_article[art_col[docs]]
+    return out
+
+
+def _read_all(m: object, offset: int, ids_out: list[np.ndarray], freqs_out: list[np.ndarray] | None) -> None:
+    """Every posting of a matcher as numpy arrays, a block at a time where Whoosh allows."""
+    if isinstance(m, W3LeafMatcher):
+        while m.is_active():
+            if m._data is None:
+                m._read_data()
+            raw_ids, raw_weights = m._data[0], m._data[1]
+            ids = np.asarray(raw_ids, dtype=np.int64)
+            if not m._byteids:
+                ids = np.cumsum(ids)  # Whoosh delta-encodes the ids of a block
+            ids_out.append(ids + offset)
+            if freqs_out is not None:
+                if raw_weights is None or isinstance(raw_weights, float):
+                    freqs_out.append(np.full(len(ids), 1.0 if raw_weights is None else raw_weights))
+                else:
+                    freqs_out.append(np.asarray(raw_weights, dtype=np.float64))
+            m._next_block()
+        return
+    ids_l, fr_l = [], []
+    while m.is_active():  # type: ignore[attr-defined]
+        ids_l.append(m.id())  # type: ignore[attr-defined]
+        if freqs_out is not None:
+            fr_l.append(m.weight())  # type: ignore[attr-defined]
+        m.next()  # type: ignore[attr-defined]
+    ids_out.append(np.asarray(ids_l, dtype=np.int64) + offset)
+    if freqs_out is not None:
+        freqs_out.append(np.asarray(fr_l, dtype=np.float64))
+
+
+class WhooshBackend(Backend):
+    name = "whoosh"
+    folder_name = "whoosh"
+
+    @classmethod
+    def writer(cls, folder: Path, previous: Path | None, *, procs: int = 1) -> BackendWriter:
+        return _Writer(folder, previous, procs)
+
+    @classmethod
+    def open(cls, folder: Path, store: object) -> BackendReader:
+        return _Reader(folder, store)

@@ -1,0 +1,252 @@
+"""Per-generation document data shared by every backend, written once at build time.
+
+A backend answers "which paragraphs contain this" and "which rank best"; everything
+else a page needs is here, in files a new process maps into memory at once:
+
+  articles.json        one record per article (title, region, years, type, file, ...)
+  files.json           source file -> content hash and article ids (incremental builds)
+  para.<column>.npy    one value per paragraph: article, position, heading, word count,
+                       themes (bit set), section (docnum of the heading above), live
+  text.bin, text.off.npy   the paragraphs' text, UTF-8, with offsets
+  key.bin, key.off.npy     their search keys (search.normalize), same layout
+
+Paragraphs are numbered 0..n-1 in the order they were written (the docnum); an
+incremental build appends new paragraphs and marks those of changed or deleted files
+as not live, so docnums never move.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from search.documents import Article
+
+COLUMNS = {
+    "article": np.int32,
+    "position": np.int32,
+    "heading": np.int8,
+    "wlen": np.int32,
+    "themes": np.int64,
+    "section": np.int32,
+    "live": np.bool_,
+}
+MAX_THEMES = 63  # one int64 bit per theme
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """What the index keeps of an article (its paragraphs live in the columns)."""
+
+    id: str
+    source: str
+    title: str
+    province: str
+    city: str
+    district: str
+    code: str
+    year: int | None
+    published: str
+    delivered: str
+    doc_type: str
+    level: str
+    title_words: tuple[str, ...] = ()
+    first: int = 0  # docnum of its first paragraph
+    count: int = 0  # number of paragraphs
+    live: bool = True
+
+    @classmethod
+    def of(cls, a: Article, title_words: tuple[str, ...], first: int) -> ArticleRecord:
+        r = a.region
+        return cls(
+            id=a.id, source=a.source, title=a.title, province=r.province, city=r.city,
+            district=r.district, code=r.code, year=a.year, published=a.published,
+            delivered=a.delivered, doc_type=a.doc_type, level=a.level,
+            title_words=title_words, first=first, count=len(a.paragraphs),
+        )  # fmt: skip
+
+
+class _Blob:
+    """Strings appended into one UTF-8 file with an offsets array."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.offsets: list[int] = [0]
+
+    def add(self, text: str) -> None:
+        b = text.encode("utf-8")
+        self.chunks.append(b)
+        self.offsets.append(self.offsets[-1] + len(b))
+
+    def write(self, folder: Path, name: str, previous: tuple[bytes, np.ndarray] | None = None) -> None:
+        base = 0
+        with open(folder / f"{name}.bin", "wb") as fh:
+            if previous is not None:
+                fh.write(previous[0])
+                base = len(previous[0])
+            for c in self.chunks:
+                fh.write(c)
+        offs = np.asarray(self.offsets, dtype=np.int64) + base
+        if previous is not None:
+            offs = np.concatenate([previous[1][:-1], offs])
+        np.save(folder / f"{name}.off.npy", offs)
+
+
+class StoreWriter:
+    """Collects articles and paragraphs of a build; `write` puts them in the generation folder.
+
+    Started from a previous store (incremental build), it keeps that store's paragraphs
+    and articles (minus those of `dropped_files`) and appends the new ones.
+    """
+
+    def __init__(self, previous: Store | None = None, dropped_files: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+        self.previous = previous
+        self.articles: list[ArticleRecord] = []
+        self.files: dict[str, dict[str, Any]] = {}
+        self.theme_names: list[str] = list(previous.theme_names) if previous else []
+        self.cols: dict[str, list[Any]] = {c: [] for c in COLUMNS}
+        self.text, self.key = _Blob(), _Blob()
+        self.base = previous.size if previous else 0
+        if previous is not None:
+            for rec in previous.articles:
+                if rec.source in dropped_files and rec.live:
+                    rec = ArticleRecord(**{**asdict(rec), "live": False})
+                self.articles.append(rec)
+            self.files = {k: v for k, v in previous.files.items() if k not in dropped_files}
+            self._dropped = np.zeros(previous.size, dtype=bool)
+            for rec in self.articles:
+                if not rec.live:
+                    self._dropped[rec.first : rec.first + rec.count] = True
+
+    @property
+    def next_docnum(self) -> int:
+        return self.base + len(self.cols["article"])
+
+    def _theme_bits(self, themes: tuple[str, ...]) -> int:
+        bits = 0
+        for t in themes:
+            if t not in self.theme_names:
+                self.theme_names.append(t)
+            i = self.theme_names.index(t)
+            if i < MAX_THEMES:
+                bits |= 1 << i
+        return bits
+
+    def add_article(self, article: Article, keys: list[str], wlens: list[int], title_words: tuple[str, ...]) -> int:
+        """Append one article's paragraphs; returns the docnum of its first paragraph."""
+        first = self.next_docnum
+        index = len(self.articles)
+        self.articles.append(ArticleRecord.of(article, title_words, first))
+        heading_doc = -1
+        for p, key, wlen in zip(article.paragraphs, keys, wlens, strict=True):
+            docnum = self.next_docnum
+            c = self.cols
+            c["article"].append(index)
+            c["position"].append(p.position)
+            c["heading"].append(1 if p.is_heading else 0)
+            c["wlen"].append(wlen)
+            c["themes"].append(self._theme_bits(p.themes))
+            if p.is_heading:
+                heading_doc = docnum
+            c["section"].append(heading_doc if p.section else -1)
+            c["live"].append(True)
+            self.text.add(p.text)
+            self.key.add(key)
+        return first
+
+    def add_file(self, source: str, digest: str, article_ids: list[str]) -> None:
+        self.files[source] = {"hash": digest, "articles": article_ids}
+
+    def write(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        prev = self.previous
+        for name, dtype in COLUMNS.items():
+            new = np.asarray(self.cols[name], dtype=dtype)
+            if prev is not None:
+                old = np.asarray(prev.col(name), dtype=dtype)
+                if name == "live":
+                    old = old & ~self._dropped
+                new = np.concatenate([old, new])
+            np.save(folder / f"para.{name}.npy", new)
+        for name, blob in (("text", self.text), ("key", self.key)):
+            previous = prev.blob(name) if prev is not None else None
+            blob.write(folder, name, previous)
+        meta = {
+            "articles": [asdict(a) for a in self.articles],
+            "themes": self.theme_names,
+        }
+        (folder / "articles.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        (folder / "files.json").write_text(json.dumps(self.files, ensure_ascii=False), encoding="utf-8")
+
+
+class Store:
+    """The document data of one generation, memory-mapped."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        meta = json.loads((self.folder / "articles.json").read_text(encoding="utf-8"))
+        self.articles = [
+            ArticleRecord(**{**a, "title_words": tuple(a.get("title_words", ()))}) for a in meta["articles"]
+        ]
+        self.theme_names: list[str] = meta["themes"]
+        self.files: dict[str, dict[str, Any]] = json.loads((self.folder / "files.json").read_text(encoding="utf-8"))
+        self._cols = {name: np.load(self.folder / f"para.{name}.npy", mmap_mode="r") for name in COLUMNS}
+        self.size = len(self._cols["article"])
+        self._text = self._map("text")
+        self._key = self._map("key")
+        self.article_index = {a.id: i for i, a in enumerate(self.articles) if a.live}
+
+    def _map(self, name: str) -> tuple[np.memmap | bytes, np.ndarray]:
+        path = self.folder / f"{name}.bin"
+        offs = np.load(self.folder / f"{name}.off.npy")
+        data: np.memmap | bytes = np.memmap(path, dtype=np.uint8, mode="r") if path.stat().st_size else b""
+        return data, offs
+
+    def col(self, name: str) -> np.ndarray:
+        return self._cols[name]
+
+    def blob_offsets(self, name: str) -> np.ndarray:
+        return (self._text if name == "text" else self._key)[1]
+
+    def blob(self, name: str) -> tuple[bytes, np.ndarray]:
+        data, offs = self._text if name == "text" else self._key
+        return bytes(data[: int(offs[-1])]) if len(offs) > 1 else b"", offs
+
+    @staticmethod
+    def _get(blob: tuple[np.memmap | bytes, np.ndarray], docnum: int) -> str:
+        data, offs = blob
+        a, b = int(offs[docnum]), int(offs[docnum + 1])
+        return bytes(data[a:b]).decode("utf-8")
+
+    def text(self, docnum: int) -> str:
+        return self._get(self._text, docnum)
+
+    def key(self, docnum: int) -> str:
+        return self._get(self._key, docnum)
+
+    def article_of(self, docnum: int) -> ArticleRecord:
+        return self.articles[int(self._cols["article"][docnum])]
+
+    def section(self, docnum: int) -> str:
+        s = int(self._cols["section"][docnum])
+        return self.text(s) if s >= 0 else ""  # a heading is its own section
+
+    def themes(self, docnum: int) -> tuple[str, ...]:
+        bits = int(self._cols["themes"][docnum])
+        return tuple(t for i, t in enumerate(self.theme_names) if i < MAX_THEMES and bits >> i & 1)
+
+    def close(self) -> None:
+        self._cols.clear()
+
+
+def copy_store_files(src: Path, dst: Path) -> None:
+    """Copy a store's files (the backend copies its own)."""
+    dst.mkdir(parents=True, exist_ok=True)
+    for p in src.iterdir():
+        if p.is_file():
+            shutil.copy2(p, dst / p.name)
