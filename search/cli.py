@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from search.backends import NAMES as BACKENDS
+from search.backends import BackendError
 from search.engine import BadRequest, IndexMissing, SearchEngine, SearchRequest
 from search.indexer import IndexBuildError, build_index, read_report
 from search.query import QuerySyntaxError
@@ -44,22 +46,44 @@ def main(ctx: click.Context) -> None:
 @main.command("index")
 @click.argument("sources", nargs=-1, type=click.Path())
 @index_dir_option
-@click.option("--procs", type=click.IntRange(1, 16), default=1, show_default=True, help="Writer processes.")
+@click.option("--procs", type=click.IntRange(1, 16), default=1, show_default=True, help="Processes that read and cut the files.")
+@click.option(
+    "--backend",
+    type=click.Choice(list(BACKENDS)),
+    default=None,
+    help="Index backend (default: the current index's, else whoosh). tantivy is much faster on large corpora.",
+)
+@click.option("--full", is_flag=True, help="Rebuild everything, not only new and changed files.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
-def index_cmd(ctx: click.Context, sources: tuple[str, ...], index_dir: str | None, procs: int, quiet: bool) -> None:
-    """Build the index from report files and folders (default: data/reports)."""
+def index_cmd(
+    ctx: click.Context, sources: tuple[str, ...], index_dir: str | None, procs: int, backend: str | None, full: bool, quiet: bool
+) -> None:
+    """Build the index from report files and folders (default: data/reports).
+
+    Incremental: files unchanged since the current index are carried over without being
+    read again; changed and new files are read, deleted ones dropped."""
     settings = _settings(ctx)
     paths = [Path(s) for s in sources] or list(settings.source_dirs)
     target = Path(index_dir) if index_dir else settings.index_dir
     try:
-        report = build_index(paths, target, progress=not quiet, procs=procs)
-    except IndexBuildError as exc:
+        report = build_index(paths, target, progress=not quiet, procs=procs, backend=backend, full=full)
+    except (IndexBuildError, BackendError) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(
-        f"Indexed {report.files} files: {report.articles} articles, {report.paragraphs} paragraphs "
-        f"in {report.seconds:.1f} s -> {report.index_dir}/{report.generation}"
-    )
+    if report.up_to_date:
+        click.echo(f"Nothing changed since the current index ({report.files} files, {report.index_dir}/{report.generation}).")
+    else:
+        how = (
+            f"{report.files_read} read, {report.files_reused} unchanged, {report.files_removed} dropped"
+            if report.incremental
+            else "full build"
+        )
+        click.echo(
+            f"Indexed {report.files} files ({how}): {report.articles} articles, {report.paragraphs} paragraphs "
+            f"in {report.seconds:.1f} s with {report.backend} -> {report.index_dir}/{report.generation}"
+        )
+    if report.repairs:
+        click.echo("Repairs: " + ", ".join(f"{k} {v}" for k, v in sorted(report.repairs.items())))
     if report.skipped:
         click.echo(f"Skipped {len(report.skipped)} files:", err=True)
         for s in report.skipped:
@@ -75,6 +99,8 @@ def index_cmd(ctx: click.Context, sources: tuple[str, ...], index_dir: str | Non
 @click.option("--year-from", type=int, default=None)
 @click.option("--year-to", type=int, default=None)
 @click.option("--theme", multiple=True, help="Filter; repeat for OR.")
+@click.option("--doc-type", multiple=True, help="Filter by document type; repeat for OR.")
+@click.option("--level", multiple=True, help="Filter by level (全国, 省级, 市级, 县级); repeat for OR.")
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--per-page", type=click.IntRange(1, 100), default=None)
 @click.option("--sort", type=click.Choice(list(SORTS)), default="relevance", show_default=True)
@@ -91,6 +117,8 @@ def search_cmd(
     year_from: int | None,
     year_to: int | None,
     theme: tuple[str, ...],
+    doc_type: tuple[str, ...],
+    level: tuple[str, ...],
     page: int,
     per_page: int | None,
     sort: str,
@@ -108,6 +136,8 @@ def search_cmd(
         year_from=year_from,
         year_to=year_to,
         themes=theme,
+        doc_types=doc_type,
+        levels=level,
         page=page,
         per_page=per_page or settings.per_page,
         sort=sort,
