@@ -28,7 +28,7 @@ def test_index_prints_a_summary_and_the_skipped_files(runner: CliRunner, tmp_pat
     (src / "bad.txt").write_bytes(b"\x00\xff" * 50)
     result = runner.invoke(main, ["index", str(src), "--index-dir", str(tmp_path / "ix"), "--quiet"])
     assert result.exit_code == 0, result.output
-    assert "Indexed 1 files: 1 articles" in result.output
+    assert "Indexed 1 files (full build): 1 articles" in result.output
     assert "bad.txt" in result.stderr
 
 
