@@ -304,18 +304,21 @@ class SearchEngine:
                 negated=tuple(t.key for t in parsed.negated) if native else (),
                 filter=self._doc_filter(request),
                 native=native,
+                order=cols.order,
             )
             return st.backend.top(plan)
         # Year sorts: by year, then reading order. Browsing (no words to rank by): the
         # first real paragraph of every article, newest first, then the second ones...
         # so a page shows many articles, not twenty paragraphs of one.
         years = cols.year[docs]
+        reading = cols.order[docs]
+        delivered = cols.delivered_rank[docs]
         if request.sort == "oldest":
-            order = np.lexsort((docs, np.where(years == NO_YEAR, 10**6, years)))
+            order = np.lexsort((reading, delivered, np.where(years == NO_YEAR, 10**6, years)))
         elif request.sort == "newest":
-            order = np.lexsort((docs, -years))
+            order = np.lexsort((reading, -delivered, -years))
         else:
-            order = np.lexsort((docs, -years, cols.browse_rank[docs]))
+            order = np.lexsort((reading, -years, cols.browse_rank[docs]))
         docs = docs[order]
         if limit is not None:
             docs = docs[:limit]
@@ -442,7 +445,7 @@ class SearchEngine:
     def articles(self) -> list[ArticleSummary]:
         """Every article in the index, in index order, with its paragraph count."""
         with self._use() as st:
-            return [self._summary(st, a, st.columns.article_docs(a)) for a in st.columns.article_values]
+            return [self._summary(st, a, st.columns.article_docs(a)) for a in st.columns.article_order]
 
     def close(self) -> None:
         """Close the open generation (a later search opens it again)."""

@@ -45,6 +45,11 @@ class _Coder:
         return c
 
 
+def _article_number(article_id: str) -> int:
+    tail = article_id.rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
 class Columns:
     """Per-paragraph facet columns of one generation, by docnum, from its store.
 
@@ -97,6 +102,18 @@ class Columns:
         self.article_values: list[str] = [a.id for a in arts if a.live]
         self._first = np.array([a.first for a in arts], dtype=np.int64)
         self._count = np.array([a.count for a in arts], dtype=np.int64)
+        # Reading order of the corpus: by source file, article, position. Ties in ranking and
+        # sorting are broken by it, not by docnum, so an incremental build (which appends
+        # changed files) orders everything as a full build does.
+        art_rank = np.zeros(max(n, 1), dtype=np.int64)
+        by_source = sorted(range(n), key=lambda i: (arts[i].source, _article_number(arts[i].id), arts[i].id))
+        art_rank[by_source] = np.arange(n)
+        delivered = sorted({a.delivered for a in arts if a.delivered})
+        d_rank = {v: i for i, v in enumerate(delivered)}
+        a_deliv = np.array([d_rank.get(a.delivered, -1) for a in arts] or [-1], dtype=np.int64)
+        self.delivered_rank = a_deliv[article] if self.size else np.zeros(0, dtype=np.int64)
+        self.article_order = [arts[i].id for i in by_source if arts[i].live]
+        self.order = art_rank[article] * 1_000_000 + self.position if self.size else np.zeros(0, dtype=np.int64)
         text_len = np.diff(np.asarray(store.blob_offsets("text"), dtype=np.int64)) if self.size else np.zeros(0)
         self.browse_rank = self._browse_rank(np.where(self.heading, 0, text_len))
 
@@ -111,7 +128,7 @@ class Columns:
         docnums = np.arange(self.size)
         long_enough = lengths >= self.BROWSE_MIN_CHARS * 3
         docs = docnums[long_enough]
-        order = np.lexsort((self.position[docs], self.article[docs]))
+        order = np.lexsort((self.order[docs],))
         docs = docs[order]
         arts = self.article[docs]
         starts = np.r_[0, np.flatnonzero(np.diff(arts)) + 1] if len(docs) else np.zeros(0, dtype=np.int64)

@@ -73,6 +73,7 @@ class RankPlan:
     negated: tuple[str, ...] = ()
     filter: DocFilter = DocFilter()
     native: bool = False
+    order: np.ndarray | None = None  # per docnum, the reading order that breaks ties
 
 
 class BackendReader(ABC):
@@ -158,14 +159,19 @@ def prior(heading: np.ndarray) -> np.ndarray:
     return np.where(heading.astype(bool), HEADING_PRIOR, 1.0)
 
 
-def top_k(scores: np.ndarray, docs: np.ndarray, limit: int | None) -> list[tuple[int, float]]:
-    """The `limit` best (docnum, score), best first; ties go to the lower docnum."""
+def top_k(
+    scores: np.ndarray, docs: np.ndarray, limit: int | None, order: np.ndarray | None = None
+) -> list[tuple[int, float]]:
+    """The `limit` best (docnum, score), best first; ties go to the earlier in reading
+    `order` (per docnum; docnum itself when None)."""
+    scores = np.round(scores, 6)  # the same score computed two ways must tie
+    tie = docs if order is None else order[docs]
     if limit is not None and limit < len(docs):
         part = np.argpartition(-scores, limit - 1)[:limit]
         # argpartition picks arbitrarily among ties at the boundary: take the tie group whole
         cut = scores[part].min()
         keep = np.flatnonzero(scores >= cut)
-        order = keep[np.lexsort((docs[keep], -scores[keep]))][:limit]
+        picked = keep[np.lexsort((tie[keep], -scores[keep]))][:limit]
     else:
-        order = np.lexsort((docs, -scores))
-    return [(int(docs[i]), float(scores[i])) for i in order]
+        picked = np.lexsort((tie, -scores))
+    return [(int(docs[i]), float(scores[i])) for i in picked]

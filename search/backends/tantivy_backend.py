@@ -201,9 +201,9 @@ class _Reader(BackendReader):
             # The native query and the engine's answer disagree (deleted paragraphs in an
             # incremental generation, say): rank exactly the allowed ones instead.
             if plan.native:
-                return self.top(RankPlan(plan.allowed, plan.words, plan.limit))
+                return self.top(RankPlan(plan.allowed, plan.words, plan.limit, order=plan.order))
         # Equal scores in docnum order, as the Whoosh backend does.
-        return top_k(np.round(scores[ok], 5), ns_arr[ok], limit)
+        return top_k(np.round(scores[ok], 5), ns_arr[ok], limit, plan.order)
 
     def close(self) -> None:
         self.searcher = None

@@ -149,6 +149,7 @@ class _Reader(BackendReader):
         self._live_count = int(np.count_nonzero(live))
         self._avgdl = float(self._wlen[np.asarray(live)].mean()) if self._live_count else 1.0
         self._heading = np.asarray(store.col("heading"))  # type: ignore[attr-defined]
+        self._live = np.asarray(live, dtype=bool)
 
     @property
     def doc_count(self) -> int:
@@ -217,10 +218,13 @@ class _Reader(BackendReader):
             sel = allowed[ids]
             d = ids[sel]
             if len(d):
-                scores[d] += bm25(tfs[sel], len(ids), n_docs, self._wlen[d], self._avgdl)
+                # document frequency over live paragraphs only: an incremental build's
+                # dropped paragraphs are still in Whoosh's postings
+                df = int(np.count_nonzero(self._live[ids]))
+                scores[d] += bm25(tfs[sel], df, n_docs, self._wlen[d], self._avgdl)
         scores += TITLE_BOOST * self.store_title_scores(plan.words, docs)  # type: ignore[attr-defined]
         s = scores[docs] * prior(self._heading[docs])
-        return top_k(s, docs, plan.limit)
+        return top_k(s, docs, plan.limit, plan.order)
 
     def store_title_scores(self, words: tuple[str, ...], docs: np.ndarray) -> np.ndarray:
         return title_scores(self.store, words, docs, self._n, self._live_count)

@@ -1,0 +1,159 @@
+"""The backend seam: Whoosh and tantivy give the same answers, full and incremental builds agree."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from search.backends import BackendError, get_backend
+from search.engine import SearchEngine, SearchRequest
+from search.indexer import META, build_index, current_generation
+
+from .conftest import SAMPLES
+
+# Every kind of query the suite uses: words, single characters, Traditional input,
+# phrases with and without spaces, AND / OR / NOT, title terms, punctuation, nothing.
+QUERIES = [
+    "协商", "提案", "社情民意", "营商环境", "民主监督", "委员工作室", "书香政协", "新质生产力",
+    "有事多商量", "习近平", "中国式现代化", "75周年", "政", "担当", "擔當", "協商議政", "乡村振兴",
+    "生态", "界别", "2024年", "营商环境 提案", "提案 OR 民主监督", "协商 -潍坊", "-北京",
+    "NOT 协商", '"强理论 固根基"', '"协商议政"', '"议政 协商"', "title:综述", "title:政", "协商 title:政协",
+    "。", "%", "一", "", "发展 OR 改革 -委员", '提案 -"强理论 固根基"',
+]  # fmt: skip
+FILTERS = [
+    {},
+    {"provinces": ("山东省",)},
+    {"cities": ("平凉市", "潍坊市"), "year_from": 2024},
+    {"themes": ("提案工作",), "year_to": 2024},
+]
+
+
+@pytest.fixture(scope="module")
+def engines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SearchEngine]:
+    out = {}
+    for name in ("whoosh", "tantivy"):
+        index_dir = tmp_path_factory.mktemp(f"parity-{name}")
+        build_index([SAMPLES], index_dir, backend=name)
+        out[name] = SearchEngine(index_dir)
+    yield out
+    for e in out.values():
+        e.close()
+
+
+def answer(engine: SearchEngine, query: str, filters: dict) -> tuple[set[str], dict]:
+    page = engine.search(SearchRequest(query=query, per_page=10, **filters))
+    matched = {h.id for h in engine.iter_matches(SearchRequest(query=query, **filters))}
+    assert page.total == len(matched)
+    return matched, page.to_dict()["facets"]
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: ",".join(f) or "none")
+@pytest.mark.parametrize("query", QUERIES)
+def test_both_backends_give_the_same_hits_and_facet_counts(engines: dict, query: str, filters: dict) -> None:
+    whoosh = answer(engines["whoosh"], query, filters)
+    tantivy = answer(engines["tantivy"], query, filters)
+    assert whoosh == tantivy
+
+
+@pytest.mark.parametrize("query", ["协商", "营商环境", "提案 OR 民主监督", "民主监督", "擔當", "乡村振兴 -潍坊"])
+def test_both_backends_rank_alike(engines: dict, query: str) -> None:
+    # The same BM25 formula over the same tokens; tantivy quantises lengths to a byte, so
+    # near-ties may swap, but the leaders agree.
+    tops = [[h.id for h in e.search(SearchRequest(query=query, per_page=10)).hits] for e in engines.values()]
+    assert tops[0][0] == tops[1][0]
+    assert len(set(tops[0]) & set(tops[1])) >= min(8, len(tops[0]))
+
+
+def test_the_backend_is_recorded_in_the_generation_and_read_from_it(engines: dict) -> None:
+    for name, engine in engines.items():
+        meta = json.loads((current_generation(engine.index_dir) / META).read_text())
+        assert meta["backend"] == name
+        assert SearchEngine(engine.index_dir).backend == name  # no configuration needed
+
+
+def test_an_unknown_backend_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(BackendError, match="Unknown index backend 'lucene'"):
+        get_backend("lucene")
+    with pytest.raises(BackendError):
+        build_index([SAMPLES], tmp_path / "ix", backend="lucene")
+
+
+# -- incremental builds ------------------------------------------------------------------
+
+FILES = sorted(SAMPLES.glob("*.txt"))
+
+
+def snapshot(index_dir: Path) -> dict:
+    """Everything a user sees of an index, for comparing two builds of the same sources."""
+    e = SearchEngine(index_dir)
+    try:
+        out = {
+            "articles": [a.to_dict() for a in e.articles()],
+            "docs": {a.id: [p.text for p in e.document(a.id).paragraphs] for a in e.articles()},
+        }
+        for q in ("协商", "营商环境 提案", '"议政 协商"', "title:综述", "政", "提案 -潍坊", ""):
+            page = e.search(SearchRequest(query=q, per_page=100))
+            out[q] = (sorted(h.id for h in page.hits), page.total, page.to_dict()["facets"])
+        return out
+    finally:
+        e.close()
+
+
+def test_incremental_build_equals_a_full_build(tmp_path: Path, backend: str) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    for f in FILES[:4]:
+        shutil.copy(f, src / f.name)
+    index_dir = tmp_path / "inc"
+    first = build_index([src], index_dir, backend=backend)
+    assert not first.incremental and first.files == 4
+    # change one file, delete one, add one
+    changed = src / FILES[0].name
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n新增一段：委员履职尽责，协商议政成效明显。\n", encoding="utf-8")
+    (src / FILES[1].name).unlink()
+    shutil.copy(FILES[4], src / FILES[4].name)
+    second = build_index([src], index_dir)  # the backend of the current generation
+    assert second.backend == backend
+    assert (second.incremental, second.files_read, second.files_reused, second.files_removed) == (True, 2, 2, 2)
+    assert second.files == 4
+    full_dir = tmp_path / "full"
+    build_index([src], full_dir, backend=backend)
+    assert snapshot(index_dir) == snapshot(full_dir)
+    # the change is searchable, the deleted file is gone
+    e = SearchEngine(index_dir)
+    assert e.search(SearchRequest(query="协商议政成效明显")).total == 1
+    assert not any(a.source == FILES[1].name for a in e.articles())
+    e.close()
+
+
+def test_an_unchanged_source_makes_no_new_generation(tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    first = build_index([FILES[0]], index_dir)
+    again = build_index([FILES[0]], index_dir)
+    assert again.up_to_date and again.generation == first.generation
+    assert build_index([FILES[0]], index_dir, full=True).generation != first.generation
+
+
+def test_a_changed_rule_file_rereads_everything(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import search.indexer as indexer
+
+    index_dir = tmp_path / "ix"
+    build_index([FILES[0]], index_dir)
+    monkeypatch.setattr(indexer, "INGEST_VERSION", indexer.INGEST_VERSION + "-next")
+    report = build_index([FILES[0]], index_dir)
+    assert (report.files_read, report.files_reused) == (1, 0)
+
+
+def test_a_killed_builds_folder_is_removed_and_the_good_index_kept(tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    first = build_index([FILES[0]], index_dir)
+    debris = index_dir / "gen-99999999999999-1-1"  # newer than any real one, no meta.json
+    (debris / "whoosh").mkdir(parents=True)
+    (debris / "text.bin").write_bytes(b"x" * 1000)
+    second = build_index([FILES[0], FILES[1]], index_dir)
+    names = {p.name for p in index_dir.iterdir() if p.name.startswith("gen-")}
+    assert names == {first.generation, second.generation}
+    assert SearchEngine(index_dir).search(SearchRequest()).total == second.paragraphs
