@@ -8,6 +8,7 @@ user lets go.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -22,7 +23,7 @@ import numpy as np
 from search.analysis import query_words
 from search.backends import DocFilter, RankPlan, get_backend
 from search.facets import NO_YEAR, Columns, FacetFilter, FacetValue, count_facets
-from search.indexer import current_generation, generation_meta
+from search.indexer import CURRENT, current_generation, generation_meta
 from search.normalize import search_key
 from search.query import ParsedQuery, QuerySyntaxError, Term, parse
 from search.results import (
@@ -114,6 +115,21 @@ class SearchEngine:
         # holds the lock releases its generation from inside the lock.
         self._lock = threading.RLock()
         self._opened: _Opened | None = None
+        self._current: tuple[tuple[int, int, int], Path | None] | None = None
+
+    def _current_generation(self) -> Path | None:
+        """index/CURRENT, read again only when the file was replaced (a stat, not a read)."""
+        try:
+            st = os.stat(self.index_dir / CURRENT)
+        except FileNotFoundError:
+            return None
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+        cached = self._current
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        gen = current_generation(self.index_dir)
+        self._current = (stamp, gen)
+        return gen
 
     def _acquire(self) -> _Opened:
         """The current generation, opened if it is new, with one more user.
@@ -124,7 +140,7 @@ class SearchEngine:
         ever moves forward.
         """
         with self._lock:
-            gen = current_generation(self.index_dir)
+            gen = self._current_generation()
             if gen is None:
                 raise IndexMissing(
                     f"No index has been built in {str(self.index_dir)!r}: run `cppcc-search index` first."
@@ -137,7 +153,7 @@ class SearchEngine:
         with self._lock:
             if self._opened is not None and self._opened.gen == gen:
                 spare, st = fresh, self._opened  # another thread opened it first
-            elif current_generation(self.index_dir) == gen:
+            elif self._current_generation() == gen:
                 old, self._opened = self._opened, fresh
                 if old is not None:
                     old.retired = True
@@ -340,7 +356,9 @@ class SearchEngine:
             themes=store.themes(docnum),
             section=store.section(docnum),
             text=text,
-            snippet=snippet(text, keys) if with_snippet else "",
+            snippet=snippet(text, keys, key_text=store.key(docnum)) if with_snippet and keys else (
+                snippet(text, ()) if with_snippet else ""
+            ),
             position=position,
             score=score,
             doc_type=a.doc_type,
@@ -433,7 +451,7 @@ class SearchEngine:
                     DocParagraph(
                         position=int(st.columns.position[docnum]),
                         text=text,
-                        html=highlight(text, keys if is_match else ()),
+                        html=highlight(text, keys, st.store.key(docnum)) if is_match else highlight(text, ()),
                         section=st.store.section(docnum),
                         is_heading=bool(st.columns.heading[docnum]),
                         themes=st.store.themes(docnum),

@@ -17,11 +17,14 @@ SNIPPET_CHARS = 160
 _SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』\"')）]*")
 
 
-def match_spans(text: str, keys: Sequence[str]) -> list[tuple[int, int]]:
-    """Sorted, merged (start, end) spans of every occurrence of any key in text."""
+def match_spans(text: str, keys: Sequence[str], key_text: str | None = None) -> list[tuple[int, int]]:
+    """Sorted, merged (start, end) spans of every occurrence of any key in text.
+
+    `key_text` is the text's search key when the caller has it (the index stores it)."""
     if not text or not keys:
         return []
-    key_text = search_key(text)
+    if key_text is None or len(key_text) != len(text):
+        key_text = search_key(text)
     spans = []
     for k in keys:
         if not k:
@@ -56,9 +59,9 @@ def mark(text: str, spans: Sequence[tuple[int, int]], start: int = 0, end: int |
     return "".join(out)
 
 
-def highlight(text: str, keys: Sequence[str]) -> str:
+def highlight(text: str, keys: Sequence[str], key_text: str | None = None) -> str:
     """The whole text as HTML with every match in <mark>."""
-    return mark(text, match_spans(text, keys))
+    return mark(text, match_spans(text, keys, key_text))
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
@@ -72,17 +75,18 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return bounds
 
 
-def snippet(text: str, keys: Sequence[str], max_chars: int = SNIPPET_CHARS) -> str:
+def snippet(text: str, keys: Sequence[str], max_chars: int = SNIPPET_CHARS, key_text: str | None = None) -> str:
     """The best sentence(s) of text for the keys, as HTML with the matches in <mark>.
 
     The best sentence holds the most distinct keys, then the most matches; the
     following sentences are added while they fit. A sentence longer than max_chars
     is cut to a window around its first match. Without matches: the opening.
     """
-    spans = match_spans(text, keys)
+    if key_text is None or len(key_text) != len(text):
+        key_text = search_key(text)
+    spans = match_spans(text, keys, key_text)
     if len(text) <= max_chars:
         return mark(text, spans)
-    key_text = search_key(text)
     sentences = _sentences(text)
 
     def score(b: tuple[int, int]) -> tuple[int, int, int]:
