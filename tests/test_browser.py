@@ -6,7 +6,7 @@ import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 from werkzeug.serving import make_server
@@ -139,7 +139,7 @@ def test_search_drill_down_year_range_and_document(page, base_url: str) -> None:
             province_counts
             != page.locator('.facet-region a[data-facet="province"] .count').all_inner_texts()
         )
-    years = {y.replace(" 年", "") for y in page.locator(".hit-meta .year").all_inner_texts()}
+    years = {y.replace(" 年度", "") for y in page.locator(".hit-meta .year").all_inner_texts()}
     assert years <= {"2024"}
 
     # The back button restores the previous state.
@@ -165,6 +165,32 @@ def test_search_drill_down_year_range_and_document(page, base_url: str) -> None:
     assert background not in ("rgba(0, 0, 0, 0)", "transparent")
     expect(page.locator("h1")).not_to_be_empty()
     expect(page.locator(".back-link")).to_have_attribute("href", re.compile(r"^/search\?q="))
+
+
+def test_work_year_delivery_date_and_a_type_filter_as_seen(page, base_url: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(base_url + "/search?q=协商&city=济南市")
+    note = page.locator(".facet-year .facet-note")
+    expect(note).to_be_visible()
+    expect(note).to_have_text("报告回顾的工作年度，不是发布年份")
+    expect(page.locator(".facet-year .facet-title")).to_have_text("工作年度")
+    # 市中区's report gives 发布日期：2025-01-07 near its top: each hit says so beside its work year.
+    metas = page.locator(".hit-meta").all_inner_texts()
+    assert metas and all(re.search(r"2024 年度\s+发布 2025-01-07", m) for m in metas)
+
+    # A type picked in the URL (here one nobody has) shows as a chip; removing it restores the page.
+    found = total(page)
+    hostile = "<b>政府工作报告</b>"
+    page.goto(base_url + "/search?" + urlencode({"q": "协商", "city": "济南市", "doc_type": hostile}))
+    assert 0 == total(page)
+    chip = page.locator(".chip", has_text="文档类型")
+    expect(chip).to_contain_text(hostile)  # as text, not markup
+    expect(page.locator(".facet-doc-type .is-selected .label")).to_have_text(hostile)
+    chip.click()
+    page.wait_for_url(re.compile(r"city=[^&]*$"))
+    assert [("q", "协商"), ("city", "济南市")] == url_args(page)
+    assert found == total(page)
 
 
 def test_phone_width_puts_the_filters_under_the_results(page, base_url: str) -> None:

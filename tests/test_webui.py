@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 
 from search.engine import SearchRequest
@@ -86,6 +87,10 @@ def args_of(url: str) -> list[tuple[str, str]]:
         ("year_from=2025&year_to=2023", SearchRequest(year_from=2023, year_to=2025)),
         ("year_from=&year_to=&province=", SearchRequest()),
         ("page=3&per_page=50&sort=newest", SearchRequest(page=3, per_page=50, sort="newest")),
+        (
+            "doc_type=政府工作报告&level=市级&doc_type=+党代会报告+&doc_type=政府工作报告&level=",
+            SearchRequest(doc_types=("政府工作报告", "党代会报告"), levels=("市级",)),
+        ),
     ],
 )
 def test_parse_request(query_string: str, expected: SearchRequest) -> None:
@@ -121,12 +126,17 @@ def test_request_args_round_trip() -> None:
         year_from=2020,
         year_to=2025,
         themes=("协商议政",),
+        doc_types=("政协常委会工作报告", "政协提案工作报告"),
+        levels=("县级",),
         page=2,
         per_page=50,
         sort="oldest",
     )
     assert req == parse_request(MultiDict(request_args(req)))
     assert [] == request_args(SearchRequest())
+    assert [("doc_type", "政府工作报告"), ("doc_type", "其他"), ("level", "全国")] == request_args(
+        SearchRequest(doc_types=("政府工作报告", "其他"), levels=("全国",))
+    )
 
 
 def test_links_toggle_reset_page_and_keep_the_rest() -> None:
@@ -137,6 +147,17 @@ def test_links_toggle_reset_page_and_keep_the_rest() -> None:
     assert [("q", "协商")] == args_of(links.toggle("city", "济南市"))
     assert [("q", "协商"), ("city", "济南市"), ("page", "4")] == args_of(links.page(4))
     assert "/search" == Links(SearchRequest(), "/search").current()
+    typed = Links(SearchRequest(query="协商", doc_types=("政府工作报告",), page=2), "/search")
+    assert [("q", "协商"), ("doc_type", "政府工作报告"), ("doc_type", "党代会报告")] == args_of(
+        typed.toggle("doc_type", "党代会报告")
+    )
+    assert [("q", "协商"), ("doc_type", "政府工作报告"), ("level", "省级")] == args_of(
+        typed.toggle("level", "省级")
+    )
+    assert [("q", "协商")] == args_of(typed.toggle("doc_type", "政府工作报告"))
+    assert "/search?q=%E5%8D%8F%E5%95%86" == Links(
+        SearchRequest(query="协商", doc_types=("其他",), levels=("全国",)), "/search"
+    ).clear_filters()
 
 
 # --- search page ------------------------------------------------------------------------------
@@ -298,6 +319,10 @@ def test_sort_by_year(client, sort: str, newest_first: bool) -> None:
                 per_page=7,
                 page=2,
             ),
+        ),
+        (
+            "q=协商&doc_type=政府工作报告&doc_type=政协工作综述&level=市级",
+            SearchRequest(query="协商", doc_types=("政府工作报告", "政协工作综述"), levels=("市级",)),
         ),
     ],
 )
@@ -499,6 +524,25 @@ def test_filter_values_are_escaped_in_chips_and_facets(client) -> None:
     assert resp.headers["Content-Security-Policy"].startswith("default-src 'self'")
 
 
+@pytest.mark.parametrize("arg", ["doc_type", "level"])
+def test_a_hostile_type_or_level_is_text_and_can_be_unpicked(client, arg: str) -> None:
+    hostile = '"><img src=x onerror=alert(1)><script>alert(1)</script>'
+    resp = client.get("/search", query_string={"q": "协商", arg: hostile})
+    html = html_of(resp)
+    assert 200 == resp.status_code and 0 == shown_total(html)
+    assert "<script>alert(1)" not in html and "<img src=x" not in html
+    label = {"doc_type": "文档类型", "level": "层级"}[arg]
+    chip = re.search(r'<a class="chip" href="([^"]+)".*?</a>', html, re.S)
+    assert f'<span class="chip-label">{label}：</span>{escape(hostile)}<span' in chip.group(0)
+    assert [("q", "协商")] == args_of(unescape(chip.group(1)))
+    # The picked value is listed in its facet (count 0), its link unpicks it.
+    assert {hostile: "/search?q=%E5%8D%8F%E5%95%86"} == {
+        v: u for v, u in facet_links(html, arg).items() if v == hostile
+    }
+    api = client.get("/api/search", query_string={"q": "协商", arg: hostile}).get_json()
+    assert {"value": hostile, "count": 0, "selected": True} in api["facets"][arg]
+
+
 def test_csv_defuses_cells_that_spreadsheets_would_run(client) -> None:
     from webui.views import _cell
 
@@ -658,3 +702,164 @@ def test_the_search_box_allows_what_the_server_accepts(client) -> None:
     from search.query import MAX_QUERY_LENGTH
 
     assert f'maxlength="{MAX_QUERY_LENGTH}"' in client.get("/").get_data(as_text=True)
+
+
+# --- document type, level, work year and delivery date ------------------------------------------
+
+
+def hand_made_page(req: SearchRequest):
+    """A SearchPage as the engine would return it once types and levels are detected."""
+    from search.engine import Hit, SearchPage
+    from search.facets import FacetValue
+
+    def hit(n: int, **meta: str) -> Hit:
+        return Hit(
+            id=f"a-1-p{n}", article_id="a-1", title="市中区政协常委会工作报告", province="山东省",
+            city="济南市", district="市中区", year=2024, themes=(), section="", text="协商",
+            snippet="<mark>协商</mark>", position=n, **meta,
+        )  # fmt: skip
+
+    hits = (
+        hit(3, doc_type="政协常委会工作报告", level="县级", delivered="2025-01-07"),
+        hit(4, doc_type="", level="", delivered=""),
+        hit(5, doc_type=XSS, level="", delivered="2026"),
+    )
+    facets = {
+        "doc_type": (FacetValue("政协常委会工作报告", 40, True), FacetValue("政府工作报告", 7)),
+        "level": (FacetValue("县级", 30), FacetValue("其他级别", 9), FacetValue("全国", 2), FacetValue("市级", 15)),
+        "year": (FacetValue("2024", 47),),
+    }  # fmt: skip
+    return SearchPage(req, total=len(hits), hits=hits, facets=facets)
+
+
+def test_hits_show_type_level_and_delivery_and_nothing_when_unknown(app) -> None:
+    from webui.views import render_search
+
+    req = SearchRequest(query="协商", doc_types=("政协常委会工作报告",))
+    with app.test_request_context("/search"):
+        html = render_search(hand_made_page(req))
+    known, unknown, hostile = hit_items(html)
+    assert '<span class="doc-type" title="文档类型">政协常委会工作报告</span>' in known
+    assert '<span class="level" title="层级">县级</span>' in known
+    assert '发布 <time datetime="2025-01-07">2025-01-07</time>' in known
+    assert '2024 年度</span>' in known
+    for cls in ("doc-type", "level", "delivered"):
+        assert f'class="{cls}"' not in unknown
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;</span>" in hostile and "<script>" not in hostile
+    assert '发布 <time datetime="2026">2026</time>' in hostile  # a delivery year alone
+
+
+def test_type_and_level_facets_toggle_like_themes(app) -> None:
+    from webui.views import render_search
+
+    req = SearchRequest(query="协商", doc_types=("政协常委会工作报告",))
+    with app.test_request_context("/search"):
+        html = render_search(hand_made_page(req))
+    types = re.search(r'<section class="facet facet-doc-type">.*?</section>', html, re.S).group(0)
+    assert "<h2 class=\"facet-title\">文档类型</h2>" in types
+    assert {
+        "政协常委会工作报告": [("q", "协商")],  # picked: the link unpicks it
+        "政府工作报告": [("q", "协商"), ("doc_type", "政协常委会工作报告"), ("doc_type", "政府工作报告")],
+    } == {v: args_of(u) for v, u in facet_links(types, "doc_type").items()}
+    assert 'aria-current="true"' in types.split("政府工作报告")[0]
+    levels = re.search(r'<section class="facet facet-level">.*?</section>', html, re.S).group(0)
+    # Top-down, not by count; an unexpected level comes last.
+    assert ["全国", "市级", "县级", "其他级别"] == list(facet_links(levels, "level"))
+    counts = re.findall(r'data-value="([^"]+)".*?<span class="count">(\d+)</span>', levels, re.S)
+    assert [("全国", "2"), ("市级", "15"), ("县级", "30"), ("其他级别", "9")] == counts
+    assert [("q", "协商"), ("doc_type", "政协常委会工作报告"), ("level", "全国")] == args_of(
+        facet_links(levels, "level")["全国"]
+    )
+
+
+def test_type_and_level_facets_are_left_out_when_the_index_has_none(app) -> None:
+    from search.engine import SearchPage
+    from webui.views import render_search
+
+    with app.test_request_context("/search"):
+        html = render_search(SearchPage(SearchRequest(), total=0, hits=()))
+    assert "facet-doc-type" not in html and "facet-level" not in html
+    assert "facet-theme" in html  # the others still say 无
+
+
+def test_year_facet_says_it_is_the_work_year(client) -> None:
+    html = html_of(client.get("/search?year=2024"))
+    section = re.search(r'<section class="facet facet-year">.*?</section>', html, re.S).group(0)
+    assert ">工作年度</h2>" in section
+    assert '<p class="facet-note">报告回顾的工作年度，不是发布年份</p>' in section
+    assert '<span class="chip-label">工作年度：</span>2024<span' in html
+
+
+def test_hits_show_the_delivery_date_of_their_article(client, engine) -> None:
+    page = engine.search(SearchRequest(query="协商", per_page=100))
+    items = hit_items(html_of(client.get("/search?q=协商&per_page=100")))
+    assert len(page.hits) == len(items)
+    dated = [(h, item) for h, item in zip(page.hits, items, strict=True) if h.delivered]
+    assert dated and len(dated) < len(items)  # 002 (市中区) gives 发布日期; the others do not
+    for h, item in zip(page.hits, items, strict=True):
+        shown = re.findall(r'<span class="delivered"[^>]*>发布 <time datetime="([^"]+)">', item)
+        assert ([h.delivered] if h.delivered else []) == shown
+        assert f"{h.year} 年度" in item if h.year else "年度" not in item
+
+
+def test_document_view_and_articles_page_show_type_level_and_delivery(client, engine) -> None:
+    for article in engine.articles():
+        html = html_of(client.get(f"/doc/{article.id}"))
+        meta = re.search(r'<dl class="doc-meta">.*?</dl>', html, re.S).group(0)
+        for cls, value in (("doc-type", article.doc_type), ("level", article.level)):
+            assert (f'<dd class="{cls}">{escape(value)}</dd>' in meta) == bool(value)
+        delivered = article.delivered or article.published
+        assert (f'<time datetime="{delivered}">{delivered}</time>' in meta) == bool(delivered)
+        assert ("<dt title=\"报告回顾的工作年度，不是发布年份\">工作年度</dt>" in meta) == bool(article.year)
+        data = client.get(f"/api/doc/{article.id}").get_json()["article"]
+        assert (article.doc_type, article.level, article.delivered) == (
+            data["doc_type"], data["level"], data["delivered"],
+        )  # fmt: skip
+    assert any(a.delivered for a in engine.articles())
+    html = html_of(client.get("/articles"))
+    assert ">文档类型</th>" in html and ">层级</th>" in html and ">发布</th>" in html
+    for a in engine.articles():
+        if a.delivered:
+            assert f'<time datetime="{a.delivered}">{a.delivered}</time>' in html
+
+
+def test_no_results_under_type_and_level_says_what_each_costs(client, engine) -> None:
+    html = html_of(client.get("/search?q=协商&doc_type=不存在的类型&level=市级"))
+    assert 0 == shown_total(html)
+    box = re.sub(r"<[^>]+>", "", empty_box(html))
+    for label, rest in (
+        ("文档类型：不存在的类型", SearchRequest(query="协商", levels=("市级",))),
+        ("层级：市级", SearchRequest(query="协商", doc_types=("不存在的类型",))),
+    ):
+        n = engine.search(rest).total
+        assert (f"去掉「{label}」可找到 {n} 段" in box) == bool(n)
+    assert f"不加任何筛选可找到 {engine.search(SearchRequest(query='协商')).total} 段" in box
+
+
+def test_a_bad_query_keeps_the_type_and_level_filters(client) -> None:
+    resp = client.get("/search", query_string={"q": '"协商', "doc_type": "政府工作报告", "level": "省级"})
+    html = html_of(resp)
+    assert 400 == resp.status_code
+    assert '<input type="hidden" name="doc_type" value="政府工作报告">' in html
+    assert '<input type="hidden" name="level" value="省级">' in html
+
+
+def test_csv_filters_by_type_and_level(client, engine) -> None:
+    req = SearchRequest(query="协商", doc_types=("政府工作报告",), levels=("市级",))
+    body = client.get("/search.csv?q=协商&doc_type=政府工作报告&level=市级").get_data()
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert engine.search(req).total == len(rows) - 1
+    assert all((r[8], r[9]) == ("政府工作报告", "市级") for r in rows[1:])
+
+
+@pytest.mark.parametrize("arg", ["doc_type", "level"])
+def test_each_detected_type_and_level_filters_the_page(client, engine, arg: str) -> None:
+    values = engine.search(SearchRequest()).facets[arg]
+    if not values:
+        pytest.skip(f"the sample index has no {arg} yet (detection is not in this build)")
+    links = facet_links(html_of(client.get("/")), arg)
+    assert {fv.value for fv in values} == set(links)
+    for fv in values:
+        html = html_of(client.get(links[fv.value]))
+        assert fv.count == shown_total(html)
+        assert all(f">{escape(fv.value)}</span>" in item for item in hit_items(html))

@@ -1,7 +1,7 @@
 """URL arguments <-> SearchRequest, and the links that change one piece of the state.
 
 Every state of the search page lives in the query string (Datasette's convention:
-``q``, repeatable filters ``province``/``city``/``district``/``year``/``theme``,
+``q``, repeatable filters ``province``/``city``/``district``/``year``/``theme``/``doc_type``/``level``,
 ``year_from``/``year_to``, and the controls ``sort``, ``per_page``, ``page``).
 This module turns those arguments into a :class:`SearchRequest`, and a request
 back into canonical arguments, so every facet toggle, chip and page link is a
@@ -27,6 +27,8 @@ FILTER_ARGS: dict[str, str] = {
     "district": "districts",
     "year": "years",
     "theme": "themes",
+    "doc_type": "doc_types",
+    "level": "levels",
 }
 REGION_ARGS = ("province", "city", "district")
 MAX_QUERY_CHARS = MAX_QUERY_LENGTH
@@ -116,6 +118,8 @@ def parse_request(args: MultiArgs, *, per_page: int = 20, max_per_page: int = 10
         year_from=year_from,
         year_to=year_to,
         themes=_values(args, "theme"),
+        doc_types=_values(args, "doc_type"),
+        levels=_values(args, "level"),
         page=page or 1,
         per_page=size or per_page,
         sort=sort,
@@ -222,5 +226,5 @@ def unfiltered(req: SearchRequest) -> SearchRequest:
     """The same query, sort and page size with no filter at all (what 清除全部 leads to)."""
     return replace(
         req, provinces=(), cities=(), districts=(), years=(), year_from=None, year_to=None,
-        themes=(), page=1,
+        themes=(), doc_types=(), levels=(), page=1,
     )

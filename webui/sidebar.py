@@ -20,6 +20,18 @@ FACET_SHOWN = 10
 FACET_SLACK = 3
 # Up to this many years, each histogram column carries its count and year; beyond, decade ticks.
 HISTOGRAM_LABELLED = 15
+# Levels read top-down, as the region tree does; a level outside this list follows by count.
+LEVEL_ORDER = ("全国", "省级", "市级", "县级")
+# The label of each filter, on its chip and in the "no results" hints.
+FILTER_LABELS = {
+    "province": "省份",
+    "city": "城市",
+    "district": "区县",
+    "year": "工作年度",
+    "theme": "主题",
+    "doc_type": "文档类型",
+    "level": "层级",
+}
 
 @dataclass(frozen=True)
 class Chip:
@@ -199,23 +211,30 @@ def year_list(bars: tuple[YearBar, ...]) -> tuple[YearBar, ...]:
 
 def chips(req: SearchRequest, links: Links) -> tuple[Chip, ...]:
     """The active filters, each with the link that removes it."""
-    labels = {
-        "province": "省份",
-        "city": "城市",
-        "district": "区县",
-        "year": "年份",
-        "theme": "主题",
-    }
     out: list[Chip] = []
     for arg, attr in FILTER_ARGS.items():
         for value in getattr(req, attr):
             without = links.without({arg: [str(value)]})
-            out.append(Chip(labels[arg], str(value), links.url(without), without))
+            out.append(Chip(FILTER_LABELS[arg], str(value), links.url(without), without))
     if req.year_from is not None or req.year_to is not None:
         span = f"{req.year_from or '…'}–{req.year_to or '…'}"
         without = replace(req, year_from=None, year_to=None, page=1)
-        out.append(Chip("年份范围", span, links.url(without), without))
+        out.append(Chip("工作年度范围", span, links.url(without), without))
     return tuple(out)
+
+
+def facet_values(page: SearchPage, arg: str) -> tuple[FacetValue, ...]:
+    """A flat facet (theme, doc_type, level) as the sidebar lists it.
+
+    The engine orders by count; levels read better top-down (全国 › 省级 › 市级 › 县级),
+    so they keep that order whatever their counts. A value picked in the URL is in the
+    engine's list even with no paragraphs, so it can always be unpicked.
+    """
+    values = page.facets.get(arg, ())
+    if arg == "level":
+        rank = {v: i for i, v in enumerate(LEVEL_ORDER)}
+        values = tuple(sorted(values, key=lambda v: (rank.get(v.value, len(rank)), -v.count)))
+    return tuple(values)
 
 
 def year_choices(page: SearchPage) -> tuple[str, ...]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,6 +20,7 @@ from search.engine import (
     SORTS,
     Hit,
     SearchEngine,
+    SearchPage,
     SearchRequest,
 )
 from search.query import parse as parse_query
@@ -70,17 +71,28 @@ def index() -> str:
 def search() -> str:
     """The search page; an empty query browses everything."""
     req = parse_search_args()
-    links = links_for(req)
     engine = get_engine()
     page = engine.search(req)
-    chips = sidebar.chips(req, links)
     relax: list[tuple[sidebar.Chip, int]] = []
     unfiltered_total = None
+    chips = sidebar.chips(req, links_for(req))
     if page.total == 0 and chips:
         # Nothing passes every filter: say what each filter alone costs, and what none would give.
         relax = [(c, engine.search(replace(c.without, per_page=1)).total) for c in chips if c.without]
         if len(chips) > 1:
             unfiltered_total = engine.search(replace(params.unfiltered(req), per_page=1)).total
+    return render_search(page, relax=relax, unfiltered_total=unfiltered_total)
+
+
+def render_search(
+    page: SearchPage,
+    *,
+    relax: Sequence[tuple[sidebar.Chip, int]] = (),
+    unfiltered_total: int | None = None,
+) -> str:
+    """The search page's HTML for a SearchPage: sidebar, chips, hits; no engine call here."""
+    req = page.request
+    links = links_for(req)
     return render_template(
         "search.html",
         page=page,
@@ -91,7 +103,10 @@ def search() -> str:
         crumbs=sidebar.breadcrumb(req, links),
         years=sidebar.year_bars(page, links),
         year_choices=sidebar.year_choices(page),
-        chips=chips,
+        doc_types=sidebar.facet_values(page, "doc_type"),
+        levels=sidebar.facet_values(page, "level"),
+        themes=sidebar.facet_values(page, "theme"),
+        chips=sidebar.chips(req, links),
         relax=[(c, n) for c, n in relax if n],
         unfiltered_total=unfiltered_total,
         sorts=[(key, SORT_LABELS.get(key, key)) for key in SORTS],
@@ -184,10 +199,9 @@ def api_document(article_id: str) -> Response:
 
 @bp.get("/articles")
 def articles() -> str:
-    """Every article in the index, newest first."""
-    items = sorted(
-        get_engine().articles(), key=lambda a: (-(a.year or 0), a.province, a.city, a.title)
-    )
+    """Every article in the index, newest first: by work year, then delivery date."""
+    items = sorted(get_engine().articles(), key=lambda a: (a.province, a.city, a.title))
+    items.sort(key=lambda a: (a.year or 0, a.delivered), reverse=True)  # stable: ties keep the above
     return render_template("articles.html", articles=items)
 
 
