@@ -22,7 +22,13 @@ import numpy as np
 
 from search.analysis import query_words
 from search.backends import DocFilter, RankPlan, get_backend
-from search.facets import NO_YEAR, Columns, FacetFilter, FacetValue, count_facets
+from search.facets import (
+    Columns,
+    FacetFilter,
+    FacetValue,
+    count_facets,
+    facets_from_counts,
+)
 from search.indexer import CURRENT, current_generation, generation_meta
 from search.normalize import search_key
 from search.query import ParsedQuery, QuerySyntaxError, Term, parse
@@ -323,22 +329,14 @@ class SearchEngine:
                 order=cols.order,
             )
             return st.backend.top(plan)
-        # Year sorts: by year, then reading order. Browsing (no words to rank by): the
-        # first real paragraph of every article, newest first, then the second ones...
-        # so a page shows many articles, not twenty paragraphs of one.
-        years = cols.year[docs]
-        reading = cols.order[docs]
-        delivered = cols.delivered_rank[docs]
-        if request.sort == "oldest":
-            order = np.lexsort((reading, delivered, np.where(years == NO_YEAR, 10**6, years)))
-        elif request.sort == "newest":
-            order = np.lexsort((reading, -delivered, -years))
-        else:
-            order = np.lexsort((reading, -years, cols.browse_rank[docs]))
-        docs = docs[order]
+        # Year sorts: by year, then delivery date, then reading order. Browsing (no words to
+        # rank by): the first real paragraph of every article, newest first, then the
+        # second ones... so a page shows many articles, not twenty paragraphs of one.
+        perm = cols.permutation(request.sort if request.sort in ("newest", "oldest") else "browse")
+        picked = perm[total_mask[perm]]
         if limit is not None:
-            docs = docs[:limit]
-        return [(int(d), 0.0) for d in docs]
+            picked = picked[:limit]
+        return [(int(d), 0.0) for d in picked]
 
     def _hit(self, st: _Opened, docnum: int, score: float, keys: tuple[str, ...], with_snippet: bool) -> Hit:
         store = st.store
@@ -366,12 +364,64 @@ class SearchEngine:
             delivered=a.delivered,
         )
 
+    _FACET_FILTER_FIELDS = {
+        "province": ("provinces",), "city": ("cities",), "district": ("districts",),
+        "year": ("years", "year_from", "year_to"), "theme": ("themes",),
+        "doc_type": ("doc_types",), "level": ("levels",),
+    }  # fmt: skip
+
+    def _native_page(
+        self, st: _Opened, parsed: ParsedQuery, request: SearchRequest
+    ) -> tuple[int, dict[str, tuple[FacetValue, ...]], list[tuple[int, float]]] | None:
+        """The whole page from a backend that counts facets and ranks on its own (tantivy),
+        when the query is one it can express: no match set is ever listed."""
+        count = getattr(st.backend, "count", None)
+        terms = [t for g in parsed.groups for t in g] + list(parsed.negated)
+        if count is None or request.sort != "relevance" or not parsed.groups:
+            return None
+        if any(t.in_title or t.spaced for t in terms):
+            return None
+        words = self._rank_words(parsed)
+        if not words:
+            return None
+        groups = tuple(tuple(t.key for t in g) for g in parsed.groups)
+        negated = tuple(t.key for t in parsed.negated)
+        full = self._doc_filter(request)
+        own = [
+            name for name, attrs in self._FACET_FILTER_FIELDS.items()
+            if any(getattr(full, a) not in ((), None) for a in attrs)
+        ]  # fmt: skip
+        total, raw = count(groups, negated, full, tuple(n for n in FACET_FIELDS if n not in own))
+        for name in own:  # a facet's counts ignore its own filter
+            without = replace(full, **{a: (None if a.startswith("year_") else ()) for a in self._FACET_FILTER_FIELDS[name]})
+            raw[name] = count(groups, negated, without, (name,))[1][name]
+        facets = facets_from_counts(st.columns, raw, self._filter(request))
+        first = (request.page - 1) * request.per_page
+        ranked: list[tuple[int, float]] = []
+        if first < total:
+            plan = RankPlan(
+                allowed=None, words=words, limit=first + request.per_page, groups=groups,
+                negated=negated, filter=full, native=True, order=st.columns.order,
+            )  # fmt: skip
+            ranked = st.backend.top(plan)
+        return total, facets, ranked
+
     def search(self, request: SearchRequest) -> SearchPage:
         """One page of hits with facet counts over the whole match set."""
         started = time.perf_counter()
         check_request(request, self.max_per_page)
         parsed = parse(request.query)
         with self._use() as st:
+            native = self._native_page(st, parsed, request)
+            if native is not None:
+                total, facets, ranked = native
+                first = (request.page - 1) * request.per_page
+                keys = parsed.highlight_keys()
+                hits = tuple(self._hit(st, d, s, keys, True) for d, s in ranked[first:])
+                return SearchPage(
+                    request=request, total=total, hits=hits, facets=facets,
+                    elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
+                )  # fmt: skip
             matches = self._matches(st, parsed)
             total_mask, facets = count_facets(st.columns, matches, self._filter(request))
             total = int(total_mask.sum())

@@ -115,7 +115,23 @@ class Columns:
         self.article_order = [arts[i].id for i in by_source if arts[i].live]
         self.order = art_rank[article] * 1_000_000 + self.position if self.size else np.zeros(0, dtype=np.int64)
         text_len = np.diff(np.asarray(store.blob_offsets("text"), dtype=np.int64)) if self.size else np.zeros(0)
+        self._perms: dict[str, np.ndarray] = {}
         self.browse_rank = self._browse_rank(np.where(self.heading, 0, text_len))
+
+    def permutation(self, sort: str) -> np.ndarray:
+        """Every docnum in the order of a sort ("browse", "newest", "oldest"), computed once:
+        a page then only filters it by the match mask."""
+        cached = self._perms.get(sort)
+        if cached is None:
+            year, reading, deliv = self.year, self.order, self.delivered_rank
+            if sort == "oldest":
+                keys = (reading, deliv, np.where(year == NO_YEAR, 10**6, year))
+            elif sort == "newest":
+                keys = (reading, -deliv, -year)
+            else:
+                keys = (reading, -year, self.browse_rank)
+            cached = self._perms[sort] = np.lexsort(keys) if self.size else np.zeros(0, dtype=np.int64)
+        return cached
 
     def _browse_rank(self, lengths: np.ndarray) -> np.ndarray:
         """Per paragraph, its rank among its article's substantial paragraphs (0 for the
@@ -218,6 +234,12 @@ def _values(
     return out
 
 
+FILTERED_BY = {
+    "province": "provinces", "city": "cities", "district": "districts", "year": "years",
+    "theme": "themes", "doc_type": "doc_types", "level": "levels",
+}  # fmt: skip
+
+
 def count_facets(
     cols: Columns, matches: np.ndarray, chosen: FacetFilter
 ) -> tuple[np.ndarray, dict[str, tuple[FacetValue, ...]]]:
@@ -232,62 +254,79 @@ def count_facets(
         total &= m
 
     def base(name: str) -> np.ndarray:
+        if name not in masks:
+            return total
         b = matches.copy()
         for other, m in masks.items():
             if other != name:
                 b &= m
         return b
 
-    facets: dict[str, list[FacetValue]] = {}
-
     def bincount(codes: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
         sel = codes[mask]
         return np.bincount(sel[sel >= 0], minlength=n)
 
-    facets["province"] = _values(
-        bincount(cols.province, base("province"), len(cols.province_values)),
-        cols.province_values,
-        chosen.provinces,
-    )
-    facets["city"] = _values(
-        bincount(cols.city, base("city"), len(cols.city_values)),
-        cols.city_values,
-        chosen.cities,
-        label=lambda pc: (pc[1], pc[0]),
-    )
-    facets["district"] = _values(
-        bincount(cols.district, base("district"), len(cols.district_values)),
-        cols.district_values,
-        chosen.districts,
-        label=lambda cd: (cd[1], cd[0]),
-    )
+    counts: dict[str, np.ndarray] = {
+        "province": bincount(cols.province, base("province"), len(cols.province_values)),
+        "city": bincount(cols.city, base("city"), len(cols.city_values)),
+        "district": bincount(cols.district, base("district"), len(cols.district_values)),
+        "doc_type": bincount(cols.doc_type, base("doc_type"), len(cols.doc_type_values)),
+        "level": bincount(cols.level, base("level"), len(cols.level_values)),
+    }
     yb = base("year")
-    years, counts = np.unique(cols.year[yb & (cols.year != NO_YEAR)], return_counts=True)
+    years = cols.year[yb]
+    counts["year"] = np.bincount(years[years != NO_YEAR], minlength=1)
+    tbits = cols.themes[base("theme")]
+    n_themes = min(63, len(cols.theme_values))
+    counts["theme"] = np.array([int(np.count_nonzero(tbits & np.int64(1 << i))) for i in range(n_themes)] or [0])
+    return total, build_facets(cols, counts, chosen)
+
+
+def facets_from_counts(cols: Columns, raw: dict[str, dict[Any, int]], chosen: FacetFilter) -> dict[str, tuple[FacetValue, ...]]:
+    """The facets of a page from counts a backend made itself ({facet: {value: count}};
+    city values are (province, city), district values (city, district), years ints)."""
+    index = {
+        "province": {v: i for i, v in enumerate(cols.province_values)},
+        "city": {v: i for i, v in enumerate(cols.city_values)},
+        "district": {v: i for i, v in enumerate(cols.district_values)},
+        "doc_type": {v: i for i, v in enumerate(cols.doc_type_values)},
+        "level": {v: i for i, v in enumerate(cols.level_values)},
+        "theme": {v: i for i, v in enumerate(cols.theme_values[:63])},
+    }
+    counts: dict[str, np.ndarray] = {}
+    for name, codes in index.items():
+        arr = np.zeros(max(len(codes), 1), dtype=np.int64)
+        for value, n in raw.get(name, {}).items():
+            if value in codes:
+                arr[codes[value]] += n
+        counts[name] = arr
+    years = {int(y): n for y, n in raw.get("year", {}).items() if int(y) != NO_YEAR}
+    arr = np.zeros(max(years, default=0) + 1, dtype=np.int64)
+    for y, n in years.items():
+        arr[y] = n
+    counts["year"] = arr
+    return build_facets(cols, counts, chosen)
+
+
+def build_facets(cols: Columns, counts: dict[str, np.ndarray], chosen: FacetFilter) -> dict[str, tuple[FacetValue, ...]]:
+    """FacetValue lists from per-code counts: by count (years chronologically)."""
+    facets: dict[str, list[FacetValue]] = {
+        "province": _values(counts["province"], cols.province_values, chosen.provinces),
+        "city": _values(counts["city"], cols.city_values, chosen.cities, label=lambda pc: (pc[1], pc[0])),
+        "district": _values(counts["district"], cols.district_values, chosen.districts, label=lambda cd: (cd[1], cd[0])),
+    }
     chosen_years = {str(y) for y in chosen.years}
     facets["year"] = [
-        FacetValue(str(int(y)), int(c), str(int(y)) in chosen_years) for y, c in zip(years, counts, strict=True)
+        FacetValue(str(int(y)), int(counts["year"][y]), str(int(y)) in chosen_years)
+        for y in np.flatnonzero(counts["year"])
     ]
-    tb = base("theme")
-    tbits = cols.themes[tb]
-    facets["theme"] = _values(
-        np.array([int(np.count_nonzero(tbits & np.int64(1 << i))) for i in range(min(63, len(cols.theme_values)))] or [0]),
-        cols.theme_values,
-        chosen.themes,
-    )
-    facets["doc_type"] = _values(
-        bincount(cols.doc_type, base("doc_type"), len(cols.doc_type_values)),
-        cols.doc_type_values,
-        chosen.doc_types,
-    )
-    facets["level"] = _values(
-        bincount(cols.level, base("level"), len(cols.level_values)),
-        cols.level_values,
-        chosen.levels,
-    )
+    facets["theme"] = _values(counts["theme"], cols.theme_values, chosen.themes)
+    facets["doc_type"] = _values(counts["doc_type"], cols.doc_type_values, chosen.doc_types)
+    facets["level"] = _values(counts["level"], cols.level_values, chosen.levels)
     ordered: dict[str, tuple[FacetValue, ...]] = {}
     for name, values in facets.items():
         if name == "year":
             ordered[name] = tuple(values)  # chronological, for the histogram
         else:
             ordered[name] = tuple(sorted(values, key=lambda v: (-v.count, v.value)))
-    return total, ordered
+    return ordered

@@ -66,7 +66,7 @@ class RankPlan:
     query language instead of enumerating `allowed`.
     """
 
-    allowed: np.ndarray
+    allowed: np.ndarray | None  # None: the backend answers `native` plans on its own
     words: tuple[str, ...]  # body words: BM25 on the paragraph, and at TITLE_BOOST on the title
     limit: int | None
     groups: tuple[tuple[str, ...], ...] = ()  # positive pieces: AND of OR-groups

@@ -49,6 +49,18 @@ _PRIOR_SCALE = 0.5
 _TEXT_FILTERS = {"provinces": "province", "cities": "city", "districts": "district",
                  "doc_types": "doc_type", "levels": "level", "themes": "themes"}  # fmt: skip
 
+_SEP = "\x1f"  # joins a place to its parent in the city_key / district_key facet columns
+# facet name -> (fast field, how a bucket key becomes the engine's facet value)
+_FACET_FIELDS = {
+    "province": ("province", str),
+    "city": ("city_key", lambda k: tuple(k.split(_SEP, 1))),
+    "district": ("district_key", lambda k: tuple(k.split(_SEP, 1))),
+    "year": ("year", int),
+    "theme": ("themes", str),
+    "doc_type": ("doc_type", str),
+    "level": ("level", str),
+}
+
 assert math.isclose(math.log2(2.0) / math.log2(2.0 + _BODY_PRIOR), HEADING_PRIOR)
 
 
@@ -64,8 +76,10 @@ def build_schema():  # noqa: ANN201
     sb.add_text_field("chars", tokenizer_name="whitespace", index_option="basic")
     sb.add_text_field("words", tokenizer_name="whitespace", index_option="freq")
     sb.add_text_field("title", tokenizer_name="whitespace", index_option="freq")
-    for name in ("file", *_TEXT_FILTERS.values()):
-        sb.add_text_field(name, tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("file", tokenizer_name="raw", index_option="basic")
+    for name in (*_TEXT_FILTERS.values(), "city_key", "district_key"):
+        # fast: facet counts are tantivy aggregations over these columns
+        sb.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
     sb.add_unsigned_field("n", fast=True, indexed=True)
     sb.add_unsigned_field("year", fast=True, indexed=True)
     sb.add_float_field("prior", fast=True)
@@ -100,6 +114,10 @@ class _Writer(BackendWriter):
             value = getattr(fields, attr)
             if value:
                 d.add_text(name, value)
+        if fields.city:
+            d.add_text("city_key", f"{fields.province}{_SEP}{fields.city}")
+        if fields.district:
+            d.add_text("district_key", f"{fields.city}{_SEP}{fields.district}")
         for t in fields.themes:
             d.add_text("themes", t)
         d.add_unsigned("n", doc.docnum)
@@ -169,18 +187,44 @@ class _Reader(BackendReader):
     def docs_with(self, piece: str) -> np.ndarray:
         return self._all_n(self._piece(piece))
 
+    def _native_query(self, groups, negated, f: DocFilter):  # noqa: ANN001, ANN202
+        Q, Oc = tantivy.Query, tantivy.Occur
+        clauses: list = []
+        for group in groups:
+            q = self._piece(group[0]) if len(group) == 1 else Q.boolean_query([(Oc.Should, self._piece(p)) for p in group])
+            clauses.append((Oc.Must, Q.const_score_query(q, 0.0)))
+        clauses += [(Oc.MustNot, self._piece(p)) for p in negated]
+        clauses += [(Oc.Must, Q.const_score_query(q, 0.0)) for _, q in self._filter_clauses(f)]
+        return clauses
+
+    def count(
+        self, groups: tuple[tuple[str, ...], ...], negated: tuple[str, ...], f: DocFilter, facets: tuple[str, ...]
+    ) -> tuple[int, dict[str, dict[object, int]]]:
+        """How many live paragraphs match pieces and filter, and their facet counts, in
+        one aggregation: {facet: {value: count}}."""
+        Q = tantivy.Query
+        clauses = self._native_query(groups, negated, f)
+        if not clauses or all(o == tantivy.Occur.MustNot for o, _ in clauses):
+            clauses.append((tantivy.Occur.Must, Q.all_query()))
+        query = Q.boolean_query(clauses)
+        agg: dict[str, object] = {"_total": {"value_count": {"field": "n"}}}
+        for name in facets:
+            agg[name] = {"terms": {"field": _FACET_FIELDS[name][0], "size": 1_000_000}}
+        res = self.searcher.aggregate(query, agg)
+        out: dict[str, dict[object, int]] = {}
+        for name in facets:
+            convert = _FACET_FIELDS[name][1]
+            out[name] = {convert(b["key"]): int(b["doc_count"]) for b in res[name]["buckets"]}
+        return int(res["_total"]["value"] or 0), out
+
     def top(self, plan: RankPlan) -> list[tuple[int, float]]:
         Q, Oc = tantivy.Query, tantivy.Occur
-        docs = np.flatnonzero(plan.allowed)
-        if not len(docs):
+        docs = np.flatnonzero(plan.allowed) if plan.allowed is not None else None
+        if docs is not None and not len(docs):
             return []
         clauses: list = []
         if plan.native:
-            for group in plan.groups:
-                q = self._piece(group[0]) if len(group) == 1 else Q.boolean_query([(Oc.Should, self._piece(p)) for p in group])
-                clauses.append((Oc.Must, Q.const_score_query(q, 0.0)))
-            clauses += [(Oc.MustNot, self._piece(p)) for p in plan.negated]
-            clauses += [(Oc.Must, Q.const_score_query(q, 0.0)) for _, q in self._filter_clauses(plan.filter)]
+            clauses = self._native_query(plan.groups, plan.negated, plan.filter)
         else:
             allowed = Q.term_set_query(self.schema, "n", [int(d) for d in docs])
             clauses.append((Oc.Must, Q.const_score_query(allowed, 0.0)))
@@ -190,12 +234,17 @@ class _Reader(BackendReader):
         if not clauses or all(o == Oc.MustNot for o, _ in clauses):
             clauses.append((Oc.Must, Q.all_query()))
         query = Q.boolean_query(clauses)
-        limit = len(docs) if plan.limit is None else min(plan.limit, len(docs))
+        if docs is None:
+            limit = plan.limit if plan.limit is not None else self._n
+        else:
+            limit = len(docs) if plan.limit is None else min(plan.limit, len(docs))
         res = self.searcher.search(query, limit=max(1, limit), count=False, weight_by_field="prior")
         addrs = [a for _, a in res.hits]
         ns = self.searcher.fast_field_values("n", addrs) if addrs else []
         scores = np.array([s * _PRIOR_SCALE for s, _ in res.hits], dtype=np.float64)
         ns_arr = np.asarray(ns, dtype=np.int64)
+        if plan.allowed is None:
+            return top_k(np.round(scores, 5), ns_arr, limit, plan.order)
         ok = plan.allowed[ns_arr] if len(ns_arr) else np.zeros(0, dtype=bool)
         if not ok.all() or len(ns_arr) < limit:
             # The native query and the engine's answer disagree (deleted paragraphs in an
