@@ -14,7 +14,7 @@ No backend is imported here: Whoosh and tantivy index the same tokens.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from search.segment import cut, cut_with_parts
@@ -71,9 +71,29 @@ def index_words(key: str) -> list[str]:
     return out
 
 
-def query_words(piece: str) -> list[str]:
-    """The distinct words that rank a query piece: its cut, and the sub-words of each word,
-    so that 民主监督 also ranks paragraphs that hold 民主监督员 (cut 民主 / 监督员)."""
+MAX_WORD = 8  # longest substring of a query piece looked up as a word of the index
+
+
+def query_words(piece: str, known: Callable[[str], bool] | None = None) -> list[str]:
+    """The distinct words that rank a query piece.
+
+    With `known` (is this a word of the index?): the piece and each of its substrings of
+    2..MAX_WORD characters that the index holds as a word, longest first, so that
+    民主监督 also ranks paragraphs that hold 民主监督员 (indexed as 民主 / 监督员 / 监督);
+    the query needs no segmenter at all, and only words that can score are asked for.
+    Without it: jieba's search-mode cut of the piece.
+    """
+    if known is not None:
+        n = len(piece)
+        if n == 1:
+            return [piece] if known(piece) else []
+        out = [piece] if n > MAX_WORD and known(piece) else []
+        for size in range(min(n, MAX_WORD), 1, -1):
+            for i in range(n - size + 1):
+                w = piece[i : i + size]
+                if w not in out and is_searchable(w) and known(w):
+                    out.append(w)
+        return out
     words: dict[str, None] = {}
     for word, parts in cut_with_parts(piece):
         for w in (word, *parts):

@@ -29,7 +29,7 @@ from search.facets import (
     count_facets,
     facets_from_counts,
 )
-from search.indexer import CURRENT, current_generation, generation_meta
+from search.generations import CURRENT, current_generation, generation_meta
 from search.normalize import search_key
 from search.query import ParsedQuery, QuerySyntaxError, Term, parse
 from search.results import (
@@ -297,13 +297,13 @@ class SearchEngine:
         )  # fmt: skip
 
     @staticmethod
-    def _rank_words(parsed: ParsedQuery) -> tuple[str, ...]:
+    def _rank_words(st: _Opened, parsed: ParsedQuery) -> tuple[str, ...]:
         words: dict[str, None] = {}
         for group in parsed.groups:
             for t in group:
                 if not t.in_title:
                     for piece in t.key.split():
-                        words.update(dict.fromkeys(query_words(piece)))
+                        words.update(dict.fromkeys(query_words(piece, st.backend.has_word)))
         return tuple(words)
 
     def _ordered(
@@ -314,7 +314,7 @@ class SearchEngine:
         docs = np.flatnonzero(total_mask)
         if not len(docs):
             return []
-        words = self._rank_words(parsed) if request.sort == "relevance" else ()
+        words = self._rank_words(st, parsed) if request.sort == "relevance" else ()
         if words:
             terms = [t for g in parsed.groups for t in g] + list(parsed.negated)
             native = all(not t.in_title and not t.spaced for t in terms)
@@ -381,7 +381,7 @@ class SearchEngine:
             return None
         if any(t.in_title or t.spaced for t in terms):
             return None
-        words = self._rank_words(parsed)
+        words = self._rank_words(st, parsed)
         if not words:
             return None
         groups = tuple(tuple(t.key for t in g) for g in parsed.groups)

@@ -37,14 +37,19 @@ from search.backends import DEFAULT, get_backend
 from search.backends.base import BackendWriter, ParagraphFields
 from search.corpus import FileReader, FileResult, Skipped, SourceFile, file_digest, plan_files
 from search.documents import Article
+from search.generations import (
+    CURRENT,
+    FORMAT,
+    META,
+    REPORT,
+    current_generation,
+    generation_meta,
+    read_report,
+)
 from search.normalize import search_key
 from search.store import Store, StoreWriter
 
-CURRENT = "CURRENT"
 LOCK = ".build.lock"
-REPORT = "build.json"
-META = "meta.json"
-FORMAT = 2  # of a generation folder; older ones are rebuilt, never read
 KEEP_GENERATIONS = 2  # the new one and the one a running site may still be reading
 INGEST_VERSION = "2026-11-29.1"  # bump when cleaning or detection changes what a file gives
 
@@ -84,33 +89,6 @@ class BuildReport:
         d = asdict(self)
         d["skipped"] = [asdict(s) for s in self.skipped]
         return d
-
-
-def current_generation(index_dir: Path) -> Path | None:
-    """The folder of the index in use, or None when none has been built."""
-    try:
-        name = (Path(index_dir) / CURRENT).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return None
-    gen = Path(index_dir) / name
-    return gen if name and gen.is_dir() else None
-
-
-def generation_meta(gen: Path) -> dict[str, object] | None:
-    """meta.json of a complete generation, None for an incomplete or foreign one."""
-    try:
-        meta = json.loads((gen / META).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return meta if isinstance(meta, dict) and meta.get("format") == FORMAT else None
-
-
-def read_report(index_dir: Path) -> dict[str, object] | None:
-    """The build.json of the index in use."""
-    gen = current_generation(index_dir)
-    if gen is None or not (gen / REPORT).exists():
-        return None
-    return json.loads((gen / REPORT).read_text(encoding="utf-8"))
 
 
 @contextmanager

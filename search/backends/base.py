@@ -89,6 +89,10 @@ class BackendReader(ABC):
         """Sorted docnums of the paragraphs whose key contains `piece` (no spaces)."""
 
     @abstractmethod
+    def has_word(self, word: str) -> bool:
+        """Whether any paragraph holds the word (a ranking term of search.analysis)."""
+
+    @abstractmethod
     def top(self, plan: RankPlan) -> list[tuple[int, float]]:
         """(docnum, score) of the best allowed paragraphs, best first, at most plan.limit."""
 

@@ -184,6 +184,9 @@ class _Reader(BackendReader):
         res = self.searcher.search(query, limit=max(1, self._n), count=False, order_by_field="n", order=tantivy.Order.Asc)
         return np.fromiter((h[0] for h in res.hits), dtype=np.int64)
 
+    def has_word(self, word: str) -> bool:
+        return self.searcher.doc_freq("words", word) > 0
+
     def docs_with(self, piece: str) -> np.ndarray:
         return self._all_n(self._piece(piece))
 

@@ -189,6 +189,9 @@ class _Reader(BackendReader):
                 self._cache.popitem(last=False)
         return ids, freqs
 
+    def has_word(self, word: str) -> bool:
+        return (WORDS, word.encode("utf-8")) in self._reader()
+
     def docs_with(self, piece: str) -> np.ndarray:
         if len(piece) == 1:
             return self.postings(CHARS, piece)[0]
