@@ -13,11 +13,12 @@ No backend is imported here: Whoosh and tantivy index the same tokens.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from search.segment import cut, cut_with_parts
+from search.segment import cut, cut_with_parts, segmenter
 
 # Stands for a space in the gram sequence of a backend that numbers tokens one by one:
 # a space keeps its position, so grams on either side of it are never adjacent.
@@ -26,7 +27,7 @@ GAP = "\x1f"
 
 def is_searchable(word: str) -> bool:
     """Words with at least one letter or digit; punctuation alone is never indexed."""
-    return any(ch.isalnum() for ch in word)
+    return word.isalnum() or any(ch.isalnum() for ch in word)
 
 
 def char_grams(key: str) -> Iterator[tuple[int, str]]:
@@ -43,12 +44,31 @@ def char_grams(key: str) -> Iterator[tuple[int, str]]:
             yield i, ch
 
 
+_SPACE = re.compile(r"\s")
+
+
 def gram_sequence(key: str) -> list[str]:
     """One token per character of the key: its gram, or GAP for a space (see char_grams)."""
+    if not key:
+        return []
+    if not _SPACE.search(key):  # the common case, at C speed
+        return [key[i : i + 2] for i in range(len(key) - 1)] + [key[-1]]
     seq = [GAP] * len(key)
     for i, gram in char_grams(key):
         seq[i] = gram
     return seq
+
+
+def gram_set(key: str) -> set[str]:
+    """The distinct grams of a key."""
+    grams = set(gram_sequence(key))
+    grams.discard(GAP)
+    return grams
+
+
+def char_set(key: str) -> set[str]:
+    """The distinct characters of a key but whitespace."""
+    return {ch for ch in set(key) if not ch.isspace()}
 
 
 def piece_grams(piece: str) -> list[tuple[int, str]]:
@@ -61,13 +81,33 @@ def piece_grams(piece: str) -> list[tuple[int, str]]:
     return out
 
 
+_PARTS: dict[str, tuple[str, ...]] = {}
+_PARTS_MAX = 500_000
+
+
+def _parts(word: str) -> tuple[str, ...]:
+    """The shorter dictionary words inside a word (jieba's search mode), cached: words repeat."""
+    parts = _PARTS.get(word)
+    if parts is None:
+        n = len(word)
+        parts = tuple(p for p, s, e in segmenter().tokenize(word, True) if e - s < n)
+        if len(_PARTS) >= _PARTS_MAX:
+            _PARTS.clear()
+        _PARTS[word] = parts
+    return parts
+
+
 def index_words(key: str) -> list[str]:
-    """The searchable words of a key, sub-words included (search mode), in order."""
+    """The searchable words of a key, each followed by its sub-words (search mode).
+
+    Each default-mode word is cut again on its own, so sub-words never straddle two
+    words (as search mode on the whole text can)."""
     out: list[str] = []
-    for word, parts in cut_with_parts(key):
-        for w in (word, *parts):
-            if is_searchable(w.text):
-                out.append(w.text)
+    for word, _, _ in segmenter().tokenize(key, False):
+        if is_searchable(word):
+            out.append(word)
+        if len(word) > 2:
+            out.extend(p for p in _parts(word) if is_searchable(p))
     return out
 
 
@@ -117,11 +157,3 @@ class DocTokens:
     @property
     def word_counts(self) -> Counter[str]:
         return Counter(self.words)
-
-    @property
-    def gram_set(self) -> set[str]:
-        return {g for _, g in char_grams(self.key)}
-
-    @property
-    def char_set(self) -> set[str]:
-        return {ch for ch in self.key if not ch.isspace()}

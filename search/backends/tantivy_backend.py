@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from search.analysis import DocTokens, gram_sequence, piece_grams
+from search.analysis import DocTokens, char_set, gram_sequence, piece_grams
 from search.backends.base import (
     HEADING_PRIOR,
     TITLE_BOOST,
@@ -105,7 +105,7 @@ class _Writer(BackendWriter):
     def add(self, doc: DocTokens, fields: ParagraphFields) -> None:
         d = tantivy.Document()
         d.add_text("grams", " ".join(gram_sequence(doc.key)))
-        d.add_text("chars", " ".join(sorted({ch for ch in doc.key if not ch.isspace()})))
+        d.add_text("chars", " ".join(char_set(doc.key)))
         d.add_text("words", " ".join(doc.words))
         d.add_text("title", " ".join(doc.title_words))
         d.add_text("file", doc.file)

@@ -24,7 +24,7 @@ from whoosh.fields import ID, FieldType, Schema
 from whoosh.formats import Existence, Frequency
 from whoosh.system import pack_uint
 
-from search.analysis import DocTokens, char_grams
+from search.analysis import DocTokens, char_set, gram_set
 from search.backends.base import (
     TITLE_BOOST,
     Backend,
@@ -97,9 +97,9 @@ class _Writer(BackendWriter):
     def add(self, doc: DocTokens, fields: ParagraphFields) -> None:
         if doc.docnum != self.base + self.added:
             raise BackendError(f"Whoosh docnums must follow each other: expected {self.base + self.added}, got {doc.docnum}.")
-        grams = {g for _, g in char_grams(doc.key)}
-        chars = {ch for ch in doc.key if not ch.isspace()}
-        self.w.add_document(**{CHARS: chars, GRAMS: grams, WORDS: doc.word_counts, FILE: doc.file})
+        self.w.add_document(
+            **{CHARS: char_set(doc.key), GRAMS: gram_set(doc.key), WORDS: doc.word_counts, FILE: doc.file}
+        )
         self.added += 1
 
     def delete_file(self, source: str) -> None:
