@@ -11,17 +11,16 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from search.analysis import query_words
 from search.backends import DocFilter, RankPlan, get_backend
+from search.cache import ByteLRU
 from search.facets import (
     Columns,
     FacetFilter,
@@ -69,8 +68,9 @@ __all__ = [
     "SearchRequest",
 ]
 
-MATCH_CACHE_SIZE = 256
-PIECE_CACHE_SIZE = 1024
+# Bytes of match masks and piece document lists kept per open generation.
+MATCH_CACHE_BYTES = 64 * 2**20
+PIECE_CACHE_BYTES = 64 * 2**20
 
 
 class _Opened:
@@ -92,8 +92,8 @@ class _Opened:
         self.backend = kind.open(gen / kind.folder_name, self.store)
         self.columns = Columns(self.store)
         self.title_keys = [search_key(a.title) for a in self.store.articles]
-        self.match_cache: OrderedDict[Any, np.ndarray] = OrderedDict()
-        self.piece_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.match_cache = ByteLRU(MATCH_CACHE_BYTES)
+        self.piece_cache = ByteLRU(PIECE_CACHE_BYTES)
 
     def close(self) -> None:
         self.backend.close()
@@ -199,16 +199,12 @@ class SearchEngine:
     # matching ------------------------------------------------------------------
 
     def _piece(self, st: _Opened, piece: str) -> np.ndarray:
-        with self._lock:
-            hit = st.piece_cache.get(piece)
-            if hit is not None:
-                st.piece_cache.move_to_end(piece)
-                return hit
+        hit = st.piece_cache.get(piece)
+        if hit is not None:
+            return hit
         docs = st.backend.docs_with(piece)
-        with self._lock:
-            st.piece_cache[piece] = docs
-            while len(st.piece_cache) > PIECE_CACHE_SIZE:
-                st.piece_cache.popitem(last=False)
+        docs.flags.writeable = False
+        st.piece_cache.put(piece, docs)
         return docs
 
     def _term_mask(self, st: _Opened, t: Term) -> np.ndarray:
@@ -235,11 +231,9 @@ class SearchEngine:
         Paging, sorting and every facet click re-run the same query with other filters:
         the cache answers those without asking the backend again.
         """
-        with self._lock:
-            cached = st.match_cache.get(parsed)
-            if cached is not None:
-                st.match_cache.move_to_end(parsed)
-                return cached
+        cached = st.match_cache.get(parsed)
+        if cached is not None:
+            return cached
         mask = st.columns.live.copy()
         for group in parsed.groups:
             g = self._term_mask(st, group[0])
@@ -249,10 +243,7 @@ class SearchEngine:
         for t in parsed.negated:
             mask &= ~self._term_mask(st, t)
         mask.flags.writeable = False
-        with self._lock:
-            st.match_cache[parsed] = mask
-            while len(st.match_cache) > MATCH_CACHE_SIZE:
-                st.match_cache.popitem(last=False)
+        st.match_cache.put(parsed, mask)
         return mask
 
     def clear_cache(self) -> None:

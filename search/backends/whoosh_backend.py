@@ -14,7 +14,6 @@ The field classes below are pickled into the index with the schema: keep their i
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -37,10 +36,11 @@ from search.backends.base import (
     prior,
     top_k,
 )
+from search.cache import ByteLRU
 
 CHARS, GRAMS, WORDS, FILE = "chars", "grams", "words", "file"
 BLOCK_LIMIT = 1024  # postings per block: Whoosh reads and unpickles a block at a time
-POSTINGS_CACHE = 4096
+POSTINGS_CACHE_BYTES = 96 * 2**20
 
 
 class TokenSet(FieldType):
@@ -141,7 +141,7 @@ class _Reader(BackendReader):
         self.store = store
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._cache: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray | None]] = OrderedDict()
+        self._cache = ByteLRU(POSTINGS_CACHE_BYTES)
         self._n = self.ix.doc_count_all()
         wlen = store.col("wlen")  # type: ignore[attr-defined]
         live = store.col("live")  # type: ignore[attr-defined]
@@ -167,11 +167,9 @@ class _Reader(BackendReader):
     def postings(self, field: str, text: str, with_freq: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
         """Docnums (and frequencies) of a term, deleted documents included."""
         key = (field, text)
-        with self._lock:
-            hit = self._cache.get(key)
-            if hit is not None and (hit[1] is not None or not with_freq):
-                self._cache.move_to_end(key)
-                return hit
+        hit = self._cache.get(key)
+        if hit is not None and (hit[1] is not None or not with_freq):
+            return hit
         btext = text.encode("utf-8")
         ids_parts: list[np.ndarray] = []
         freq_parts: list[np.ndarray] = []
@@ -183,10 +181,7 @@ class _Reader(BackendReader):
             _read_all(m, offset, ids_parts, freq_parts if with_freq else None)
         ids = np.concatenate(ids_parts) if ids_parts else np.zeros(0, dtype=np.int64)
         freqs = (np.concatenate(freq_parts) if freq_parts else np.zeros(0, dtype=np.float64)) if with_freq else None
-        with self._lock:
-            self._cache[key] = (ids, freqs)
-            while len(self._cache) > POSTINGS_CACHE:
-                self._cache.popitem(last=False)
+        self._cache.put(key, (ids, freqs))
         return ids, freqs
 
     def has_word(self, word: str) -> bool:
