@@ -6,12 +6,13 @@ One unreadable or broken file is reported and skipped; it never stops the rest.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from search.clean import parse_document
-from search.documents import Article
+from search.documents import Article, ArticleDraft, Block
 from search.manifest import Manifest, ManifestError, load_manifest
 from search.metadata import describe
 from search.sources import UnreadableSource, find_sources, read_source
@@ -60,6 +61,37 @@ class _Manifests:
         return found
 
 
+def as_one_article(drafts: list[ArticleDraft], title: str) -> list[ArticleDraft]:
+    """The drafts of a file whose metadata names one title, merged into one article under it.
+
+    Nothing is lost: a title line the cleaner found (when it differs), and the title,
+    subtitle and lead of the pieces it would have split off, stay in the text as headings.
+    """
+    drafts = [d for d in drafts if d.blocks or d.title]
+    if not drafts:
+        return []
+    first = drafts[0]
+    head = (first.title,) if first.title and first.title != title else ()
+    blocks = [Block(t, True) for t in head] + list(first.blocks)
+    repairs: Counter[str] = Counter(dict(first.repairs))
+    for draft in drafts[1:]:
+        blocks += [Block(t, True) for t in (draft.title, draft.subtitle) if t]
+        blocks += [Block(t) for t in draft.lead.split("\n") if t]
+        blocks += draft.blocks
+        repairs.update(dict(draft.repairs))
+    return [replace(first, title=title, blocks=tuple(blocks), repairs=tuple(sorted(repairs.items())))]
+
+
+def stated_overrides(meta: Mapping[str, str]) -> dict[str, object]:
+    """What a file states about itself (front-matter title and date) as low-priority overrides."""
+    out: dict[str, object] = {}
+    if meta.get("title"):
+        out["title"] = meta["title"]
+    if meta.get("published"):
+        out["published"] = meta["published"]
+    return out
+
+
 def read_articles(
     path: Path,
     *,
@@ -78,6 +110,9 @@ def read_articles(
         relative = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
         manifest = manifests.for_folder(path.parent)
         drafts = parse_document(source.text, is_html=source.is_html)
+        stated = stated_overrides(source.meta)
+        if stated.get("title"):
+            drafts = as_one_article(drafts, str(stated["title"]))
         stem = path.stem
         if stem in taken_ids:  # the same file name in two folders
             stem = f"{stem}-{hashlib.sha1(relative.encode()).hexdigest()[:6]}"
@@ -90,7 +125,7 @@ def read_articles(
                 draft,
                 article_id=f"{stem}-{n}",
                 source=relative,
-                overrides=manifest.overrides_for(relative, n),
+                overrides={**stated, **manifest.overrides_for(relative, n)},
                 rules=rules,
             )
             if article.paragraphs:
