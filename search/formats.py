@@ -100,6 +100,20 @@ FRONT_MATTER_KEY = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)\s*:\s*(?P<value>.*)$")
 DATE_KEYS = ("date", "published", "pubdate", "publish_date", "created")
 _MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 _BR_TAG = re.compile(r"<br\s*/?>", re.I)
+# CommonMark does not close `**` after punctuation when a Han character follows
+# (`**一、总体要求：**坚持…`), so such pairs reach the text as they were typed; a `**`
+# it paired wrongly leaves a lone one. No report has `**` as content: all of them go.
+_LEFT_EMPHASIS = re.compile(r"(__|~~)(?=\S)(.+?)(?<=\S)\1|\*\*")
+
+
+def undouble(title: str) -> str:
+    """A title pasted twice (`2020年政府工作报告2020年政府工作报告`) once."""
+    half = len(title) // 2
+    return (
+        title[:half]
+        if len(title) % 2 == 0 and half >= 4 and title[:half] == title[half:]
+        else title
+    )
 
 
 def split_front_matter(text: str) -> tuple[dict[str, str], str]:
@@ -122,7 +136,9 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str]:
 def _inline_text(children) -> str:
     parts: list[str] = []
     for tok in children or ():
-        if tok.type in ("text", "code_inline"):
+        if tok.type == "text":
+            parts.append(_LEFT_EMPHASIS.sub(lambda m: m[2] or "", tok.content))
+        elif tok.type == "code_inline":
             parts.append(tok.content)
         elif tok.type == "image":
             parts.append(tok.content)  # the alt text
@@ -144,7 +160,7 @@ def markdown_to_text(source: str) -> FormattedText:
     fields, body = split_front_matter(source)
     meta = {}
     if fields.get("title"):
-        meta["title"] = fields["title"]
+        meta["title"] = undouble(one_line(fields["title"]))
     for key in DATE_KEYS:
         if iso_date(fields.get(key, "")):
             meta["published"] = iso_date(fields[key])

@@ -394,6 +394,30 @@ def test_front_matter_title_keeps_a_file_one_article(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("markdown", "text"),
+    [
+        # CommonMark leaves `**` unclosed after punctuation followed by a Han character
+        ("**一、总体要求：**坚持稳中求进。", "一、总体要求：坚持稳中求进。"),
+        ("**19.学前教育“5080”攻坚计划：**到2020年", "19.学前教育“5080”攻坚计划：到2020年"),
+        (
+            "我们必须**坚持对党绝对忠诚，**坚定拥护**两个确立**",
+            "我们必须坚持对党绝对忠诚，坚定拥护两个确立",
+        ),
+        ("> 引用的一段话", "引用的一段话"),
+        ("| 序号 | 内容 |\n|---|---|\n| 1 | 第一项<br>第二项 |", "序号 内容\n1 第一项第二项"),
+        ("一行\n二行", "一行\n二行"),  # line breaks stay for the cleaner to judge
+    ],
+)
+def test_markdown_markup_left_by_commonmark_is_removed(markdown, text):
+    assert text == markdown_to_text(markdown).text
+
+
+def test_a_front_matter_title_pasted_twice_is_kept_once():
+    doubled = "---\ntitle: 2020年广州市政府工作报告2020年广州市政府工作报告\n---\n正文。"
+    assert {"title": "2020年广州市政府工作报告"} == markdown_to_text(doubled).meta
+
+
+@pytest.mark.parametrize(
     ("text", "fields", "rest"),
     [
         ("---\ntitle: 报告\n---\n正文", {"title": "报告"}, "正文"),
