@@ -106,6 +106,12 @@ _BR_TAG = re.compile(r"<br\s*/?>", re.I)
 _LEFT_EMPHASIS = re.compile(r"(__|~~)(?=\S)(.+?)(?<=\S)\1|\*\*")
 
 
+# Footnotes (`…清四乱[^1]…`, `[^1]: 河湖…`) are not CommonMark: a definition would be taken
+# for a link reference and vanish. They are written as Chinese reports print notes: 〔1〕.
+_FOOTNOTE_DEFINITION = re.compile(r"^[ \t]{0,3}\[\^([^\]\s]+)\]:[ \t]*", re.M)
+_FOOTNOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
+
+
 def undouble(title: str) -> str:
     """A title pasted twice (`2020年政府工作报告2020年政府工作报告`) once."""
     half = len(title) // 2
@@ -169,6 +175,7 @@ def markdown_to_text(source: str) -> FormattedText:
     cells: list[str] | None = None
     prefix = ""
     heading = 0
+    body = _FOOTNOTE_REFERENCE.sub(r"〔\1〕", _FOOTNOTE_DEFINITION.sub(r"〔\1〕", body))
     for tok in _MARKDOWN.parse(body):
         kind = tok.type
         if kind == "inline":
@@ -203,8 +210,9 @@ def markdown_to_text(source: str) -> FormattedText:
 MIN_CHARS_PER_PAGE = 10  # fewer readable characters than this per page: scanned images
 EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be running furniture
 RUNNING_SHARE = 0.4  # on this share of pages (odd/even headers alternate) a line is furniture
+FURNITURE_SPACE = 0.8  # blank space (in line heights) that sets a header or footer apart
 PAGE_NUMBER = re.compile(
-    r"^(?:[-–—－―\s]*\d{1,4}[-–—－―\s]*"
+    r"^(?:[-–—－―\s]*\d{1,3}[-–—－―\s]*"
     r"|第\s*[\d一二三四五六七八九十百]{1,6}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
     r"|\d{1,4}\s*/\s*\d{1,4}"
     r"|(?:page|p\.)\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?)$",
@@ -276,29 +284,50 @@ def _furniture_key(text: str) -> str:
     return re.sub(r"\d+", "0", re.sub(r"\s+", "", text))
 
 
+def _edge_lines(lines: list[_Line]) -> tuple[set[int], set[int]]:
+    """Ids of the lines at the top and bottom of a page that may be furniture (any of them
+    when a page number), and of those set apart from the body by more than a line's usual
+    spacing (running headers and footers sit in the margin)."""
+    if not lines:
+        return set(), set()
+    ordered = sorted(lines, key=lambda ln: -ln.y1)
+    height = statistics.median(ln.y1 - ln.y0 for ln in lines)
+    edge: set[int] = set()
+    apart: set[int] = set()
+    for chain in (ordered, ordered[::-1]):
+        for k, line in enumerate(chain[:EDGE_LINES]):
+            edge.add(id(line))
+            neighbour = chain[k + 1] if k + 1 < len(chain) else None
+            space = (
+                (line.y0 - neighbour.y1 if chain is ordered else neighbour.y0 - line.y1)
+                if neighbour is not None
+                else float("inf")
+            )
+            if space > FURNITURE_SPACE * height:
+                apart.add(id(line))
+            else:
+                break  # the body starts here: nothing further in is furniture
+    return edge, apart
+
+
 def drop_page_furniture(pages: list[list[_Line]]) -> list[list[_Line]]:
-    """Remove running headers and footers (the same line at the top or bottom of many pages,
-    page numbers folded) and page numbers (`- 3 -`, `第3页`, `3`, `3/12`) at a page's edge."""
-    edges = [
-        {id(line) for line in sorted(lines, key=lambda ln: -ln.y1)[:EDGE_LINES]}
-        | {id(line) for line in sorted(lines, key=lambda ln: ln.y0)[:EDGE_LINES]}
-        for lines in pages
-    ]
-    seen = Counter()
-    for lines, edge in zip(pages, edges, strict=True):
-        seen.update({_furniture_key(line.text) for line in lines if id(line) in edge})
+    """Remove running headers and footers (the same line, page numbers folded, set apart at
+    the top or bottom of many pages) and page numbers (`- 3 -`, `第3页`, `3/12`) at a page's edge."""
+    edges = [_edge_lines(lines) for lines in pages]
+    seen: Counter[str] = Counter()
+    for lines, (_edge, apart) in zip(pages, edges, strict=True):
+        seen.update({_furniture_key(line.text) for line in lines if id(line) in apart})
     needed = max(2, RUNNING_SHARE * len(pages))
-    out = []
-    for lines, edge in zip(pages, edges, strict=True):
-        out.append(
-            [
-                line
-                for line in lines
-                if id(line) not in edge
-                or not (PAGE_NUMBER.match(line.text) or seen[_furniture_key(line.text)] >= needed)
-            ]
-        )
-    return out
+
+    def furniture(line: _Line, edge: set[int], apart: set[int]) -> bool:
+        if id(line) in edge and PAGE_NUMBER.match(line.text):
+            return True
+        return id(line) in apart and seen[_furniture_key(line.text)] >= needed
+
+    return [
+        [line for line in lines if not furniture(line, *edge)]
+        for lines, edge in zip(pages, edges, strict=True)
+    ]
 
 
 def _quantile(values: list[float], q: float) -> float:

@@ -19,7 +19,14 @@ from docx.enum.text import WD_BREAK
 
 from search.corpus import iter_corpus
 from search.engine import SearchEngine, SearchRequest
-from search.formats import iso_date, markdown_to_text, split_front_matter
+from search.formats import (
+    PAGE_NUMBER,
+    _Line,
+    drop_page_furniture,
+    iso_date,
+    markdown_to_text,
+    split_front_matter,
+)
 from search.indexer import build_index
 from search.sources import UnreadableSource, find_sources, read_source
 
@@ -404,6 +411,10 @@ def test_front_matter_title_keeps_a_file_one_article(tmp_path):
             "我们必须坚持对党绝对忠诚，坚定拥护两个确立",
         ),
         ("> 引用的一段话", "引用的一段话"),
+        (
+            "清四乱[^1]行动。\n\n[^1]: 河湖“清四乱”：是指乱占、乱采。",
+            "清四乱〔1〕行动。\n〔1〕河湖“清四乱”：是指乱占、乱采。",
+        ),
         ("| 序号 | 内容 |\n|---|---|\n| 1 | 第一项<br>第二项 |", "序号 内容\n1 第一项第二项"),
         ("一行\n二行", "一行\n二行"),  # line breaks stay for the cleaner to judge
     ],
@@ -447,3 +458,64 @@ def test_split_front_matter(text, fields, rest):
 )
 def test_iso_date(value, expected):
     assert iso_date(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "is_number"),
+    [
+        ("- 3 -", True),
+        ("—12—", True),
+        ("7", True),
+        ("第3页", True),
+        ("第 3 页 共 12 页", True),
+        ("3/12", True),
+        ("Page 3 of 9", True),
+        ("2024", False),  # a year alone on a line is text
+        ("3年", False),
+        ("一、总体要求", False),
+    ],
+)
+def test_page_number_lines(line, is_number):
+    assert bool(PAGE_NUMBER.match(line)) is is_number
+
+
+def _page(number: int, header: str, body: list[str], footer: str) -> list[_Line]:
+    # 12-point lines 18 points apart; header and footer 30 points away from the body
+    lines = [_Line(header, 200, 400, 770, 782, number)] if header else []
+    lines += [_Line(t, 60, 500, 728 - 18 * i, 740 - 18 * i, number) for i, t in enumerate(body)]
+    bottom = 728 - 18 * (len(body) - 1)
+    return lines + ([_Line(footer, 280, 320, bottom - 42, bottom - 30, number)] if footer else [])
+
+
+def _kept(pages: list[list[_Line]]) -> list[list[str]]:
+    return [[line.text for line in lines] for lines in drop_page_furniture(pages)]
+
+
+def test_running_headers_alternating_by_page_and_footers_are_dropped():
+    pages = [
+        _page(0, "", ["某某市政协2024年工作报告", "正文第一段。"], "第1页"),  # no header on page 1
+        _page(1, "政协某某市委员会", ["正文第二段。", "正文。"], "第2页"),
+        _page(2, "某某市政协2024年工作报告", ["正文第三段。", "正文。"], "第3页"),
+        _page(3, "政协某某市委员会", ["正文第四段。", "正文。"], "第4页"),
+        _page(4, "某某市政协2024年工作报告", ["正文第五段。", "正文。"], "第5页"),
+    ]
+    assert _kept(pages) == [
+        ["某某市政协2024年工作报告", "正文第一段。"],  # the title: in the body, not apart
+        ["正文第二段。", "正文。"],  # a short line repeated at the body's end is text
+        ["正文第三段。", "正文。"],
+        ["正文第四段。", "正文。"],
+        ["正文第五段。", "正文。"],
+    ]
+
+
+def test_a_line_at_the_top_of_one_page_only_is_text():
+    pages = [
+        _page(0, "一、总体要求", ["正文。", "继续。"], ""),
+        _page(1, "二、主要任务", ["正文。", "继续。"], ""),
+        _page(2, "三、保障措施", ["正文。", "继续。"], ""),
+    ]
+    assert _kept(pages) == [
+        ["一、总体要求", "正文。", "继续。"],
+        ["二、主要任务", "正文。", "继续。"],
+        ["三、保障措施", "正文。", "继续。"],
+    ]
