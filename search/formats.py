@@ -219,6 +219,28 @@ PAGE_NUMBER = re.compile(
     re.I,
 )
 _HAN = re.compile(r"[\u3400-\u9fff]")
+# Line breaking (as in Unicode's rules): no break before closing marks and quotes, none
+# after opening marks and quotes, none inside a number or Latin word.
+_NO_BREAK_BEFORE = frozenset('”’“‘"）)》」』】]，。、；：！？%,.;:!?·')
+_NO_BREAK_AFTER = frozenset('“‘”’"（(《「『【[·')
+
+
+def first_group_size(text: str) -> int:
+    """How many characters open `text` that a line break could not have split:
+    `河“23·7”流域` -> 7 (河“23·7”流), `年。我们` -> 2, `发展` -> 1."""
+    chars = re.sub(r"\s", "", text)
+    size = 1
+    while size < len(chars):
+        a, b = chars[size - 1], chars[size]
+        word = a.isascii() and a.isalnum() and b.isascii() and (b.isalnum() or b in ".%")
+        if not (
+            b in _NO_BREAK_BEFORE or a in _NO_BREAK_AFTER or word or (a == "." and b.isdigit())
+        ):
+            break
+        size += 1
+    return min(size, len(chars)) or 1
+
+
 _MEANINGFUL = re.compile(r"[\u3400-\u9fffA-Za-z0-9]")
 
 
@@ -230,6 +252,7 @@ class _Line:
     y0: float  # bottom (PDF y grows upwards)
     y1: float  # top
     page: int
+    lead: float = 0.0  # width of the first unbreakable group (`“23·7”`, `年。`, `字`)
 
 
 def _page_lines(textpage, page_number: int) -> list[_Line]:
@@ -247,14 +270,17 @@ def _page_lines(textpage, page_number: int) -> list[_Line]:
     def close() -> None:
         line = "".join(chars).strip()
         if line and boxes:
+            size = first_group_size(line)
+            x0 = min(b[0] for b in boxes)
             lines.append(
                 _Line(
                     line,
-                    min(b[0] for b in boxes),
+                    x0,
                     max(b[2] for b in boxes),
                     min(b[1] for b in boxes),
                     max(b[3] for b in boxes),
                     page_number,
+                    boxes[min(size, len(boxes)) - 1][2] - x0,
                 )
             )
         chars.clear()
@@ -268,7 +294,7 @@ def _page_lines(textpage, page_number: int) -> list[_Line]:
         if ch.isspace():
             chars.append(ch)
             continue
-        box = textpage.get_charbox(i)
+        box = textpage.get_charbox(i, loose=True)
         if boxes:
             last = boxes[-1]
             middle = (box[1] + box[3]) / 2
@@ -373,14 +399,16 @@ def join_layout_lines(pages: list[list[_Line]]) -> list[str]:
     ]
     slack = min(max(_quantile(shortfalls, 0.95) if shortfalls else 0.0, 2.0 * em), 3.0 * em)
 
-    def full(line: _Line) -> bool:
-        return line.x1 >= margins[line.page][1] - slack
+    def full(line: _Line, following: _Line) -> bool:
+        # at the margin, or the next line's first group would not have fitted after it
+        right = margins[line.page][1]
+        return line.x1 >= right - slack or line.x1 + following.lead > right - 0.5 * em
 
     paragraphs: list[str] = []
     previous: _Line | None = None
     for line in every:
         joins = False
-        if previous is not None and full(previous) and not indented(line):
+        if previous is not None and full(previous, line) and not indented(line):
             if previous.page == line.page:
                 distance = previous.y0 - line.y0
                 joins = 0 < distance <= 1.6 * margins[line.page][2]

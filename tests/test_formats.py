@@ -23,6 +23,7 @@ from search.formats import (
     PAGE_NUMBER,
     _Line,
     drop_page_furniture,
+    first_group_size,
     iso_date,
     markdown_to_text,
     split_front_matter,
@@ -519,3 +520,11 @@ def test_a_line_at_the_top_of_one_page_only_is_text():
         ["二、主要任务", "正文。", "继续。"],
         ["三、保障措施", "正文。", "继续。"],
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("发展", 1), ("年。我们", 2), ("河“23·7”流域", 8), ("44%，“四新”", 6), ("PM2.5）浓度", 6)],
+)
+def test_first_group_size_is_what_a_line_break_could_not_split(text, size):
+    assert first_group_size(text) == size
