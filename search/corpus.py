@@ -6,12 +6,13 @@ One unreadable or broken file is reported and skipped; it never stops the rest.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from search.clean import parse_document
-from search.documents import Article
+from search.documents import Article, ArticleDraft, Block
 from search.manifest import NAMES as MANIFEST_NAMES
 from search.manifest import Manifest, ManifestError, load_manifest
 from search.metadata import describe
@@ -104,6 +105,37 @@ def file_digest(sf: SourceFile, salt: str = "") -> str:
     return h.hexdigest()
 
 
+def as_one_article(drafts: list[ArticleDraft], title: str) -> list[ArticleDraft]:
+    """The drafts of a file whose metadata names one title, merged into one article under it.
+
+    Nothing is lost: a title line the cleaner found (when it differs), and the title,
+    subtitle and lead of the pieces it would have split off, stay in the text as headings.
+    """
+    drafts = [d for d in drafts if d.blocks or d.title]
+    if not drafts:
+        return []
+    first = drafts[0]
+    head = (first.title,) if first.title and first.title != title else ()
+    blocks = [Block(t, True) for t in head] + list(first.blocks)
+    repairs: Counter[str] = Counter(dict(first.repairs))
+    for draft in drafts[1:]:
+        blocks += [Block(t, True) for t in (draft.title, draft.subtitle) if t]
+        blocks += [Block(t) for t in draft.lead.split("\n") if t]
+        blocks += draft.blocks
+        repairs.update(dict(draft.repairs))
+    return [replace(first, title=title, blocks=tuple(blocks), repairs=tuple(sorted(repairs.items())))]
+
+
+def stated_overrides(meta: Mapping[str, str]) -> dict[str, object]:
+    """What a file states about itself (front-matter title and date) as low-priority overrides."""
+    out: dict[str, object] = {}
+    if meta.get("title"):
+        out["title"] = meta["title"]
+    if meta.get("published"):
+        out["published"] = meta["published"]
+    return out
+
+
 def read_articles(sf: SourceFile, *, manifests: _Manifests, rules: ThemeRules) -> FileResult:
     """Articles of one file, or a Skipped saying why there are none."""
     path, relative = sf.path, sf.relative
@@ -115,6 +147,9 @@ def read_articles(sf: SourceFile, *, manifests: _Manifests, rules: ThemeRules) -
     try:
         manifest = manifests.for_folder(path.parent)
         drafts = parse_document(source.text, is_html=source.is_html)
+        stated = stated_overrides(source.meta)
+        if stated.get("title"):
+            drafts = as_one_article(drafts, str(stated["title"]))
         articles = []
         for n, draft in enumerate(drafts, start=1):
             if not draft.blocks:
@@ -123,7 +158,7 @@ def read_articles(sf: SourceFile, *, manifests: _Manifests, rules: ThemeRules) -
                 draft,
                 article_id=f"{sf.stem}-{n}",
                 source=relative,
-                overrides=manifest.overrides_for(relative, n),
+                overrides={**stated, **manifest.overrides_for(relative, n)},
                 rules=rules,
             )
             if article.paragraphs:

@@ -5,13 +5,25 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import charset_normalizer
 
-SOURCE_SUFFIXES = frozenset({".txt", ".html", ".htm"})
+from search.formats import (
+    DOCX_SUFFIXES,
+    MARKDOWN_SUFFIXES,
+    PDF_SUFFIXES,
+    UNSUPPORTED_FORMATS,
+    FormatError,
+    markdown_to_text,
+    read_docx,
+    read_pdf,
+)
+
+TEXT_SUFFIXES = frozenset({".txt", ".html", ".htm"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
+SOURCE_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | PDF_SUFFIXES | DOCX_SUFFIXES
 # Sidecar files that describe a folder of reports rather than being one.
 SIDECAR_NAMES = frozenset({"manifest.toml", "manifest.csv", "manifest.txt"})
 
@@ -43,33 +55,40 @@ class UnreadableSource(Exception):
 
 @dataclass(frozen=True)
 class SourceText:
-    """The decoded text of one source file and how it was decoded."""
+    """The decoded text of one source file, how it was decoded, and what the file states
+    about itself (`meta`: a front-matter or Title-style "title", a "published" date)."""
 
     path: Path
     text: str
-    encoding: str
+    encoding: str  # the text encoding, or "pdf" / "docx" for a document read by its format
     is_html: bool
+    meta: dict[str, str] = field(default_factory=dict)
 
 
 def _is_candidate(path: Path, root: Path | None = None) -> bool:
     parts = path.relative_to(root).parts if root is not None else (path.name,)
     if any(part.startswith(".") for part in parts):
         return False
-    return path.suffix.lower() in SOURCE_SUFFIXES and path.name.lower() not in SIDECAR_NAMES
+    suffix = path.suffix.lower()
+    known = suffix in SOURCE_SUFFIXES or suffix in UNSUPPORTED_FORMATS
+    return known and path.name.lower() not in SIDECAR_NAMES
 
 
 def find_sources(paths: Iterable[Path]) -> list[Path]:
-    """Expand files and folders (recursively) into the sorted list of .txt/.html/.htm sources.
+    """Expand files and folders (recursively) into the sorted list of sources.
 
-    Hidden files and folders and sidecar manifests are skipped; a path that does not
-    exist raises UnreadableSource.
+    In a folder: the readable formats (.txt/.html/.htm/.md/.pdf/.docx) and document formats
+    that cannot be read (.doc, .wps, ...: read_source then says why), nothing else (images,
+    spreadsheets, ...). A file named explicitly is always a source, unless it is a sidecar
+    manifest. Hidden files and folders are skipped; a path that does not exist raises
+    UnreadableSource.
     """
     found: set[Path] = set()
     for path in map(Path, paths):
         if path.is_dir():
             found.update(p for p in path.rglob("*") if p.is_file() and _is_candidate(p, path))
         elif path.is_file():
-            if _is_candidate(path):
+            if path.name.lower() not in SIDECAR_NAMES:
                 found.add(path)
         else:
             raise UnreadableSource(path, "it does not exist")
@@ -108,14 +127,34 @@ def _decode(data: bytes, path: Path) -> tuple[str, str]:
     return data.decode(encoding, errors="replace"), encoding
 
 
-def read_source(path: Path) -> SourceText:
-    """Read one source file as text, detecting its encoding.
+def _unsupported_reason(suffix: str) -> str:
+    readable = ", ".join(sorted(SOURCE_SUFFIXES))
+    shown = suffix or "no extension"
+    return f"its format ({shown}) is not one that is read ({readable})"
 
-    UTF-8 (with or without BOM) and UTF-16/32 with BOM are recognised directly; anything
-    else (GB18030/GBK, Big5, ...) goes through charset-normalizer. Raises UnreadableSource
-    for missing, unreadable, empty or binary files.
+
+def read_source(path: Path) -> SourceText:
+    """Read one source file as text: decode a text file, or extract a document's text.
+
+    Text (.txt/.html/.htm/.md): UTF-8 (with or without BOM) and UTF-16/32 with BOM are
+    recognised directly; anything else (GB18030/GBK, Big5, ...) goes through
+    charset-normalizer. Markdown is then turned into plain text with its front matter in
+    `meta`; .pdf and .docx are read by search.formats. Raises UnreadableSource for missing,
+    unreadable, empty, binary, scanned, encrypted or damaged files and other formats.
     """
     path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.is_file():  # missing, a folder, or not allowed: say what the system says
+        try:
+            path.read_bytes()
+        except OSError as exc:
+            raise UnreadableSource(path, f"the system refused it ({exc.strerror or exc})") from exc
+    if suffix in UNSUPPORTED_FORMATS:
+        raise UnreadableSource(path, UNSUPPORTED_FORMATS[suffix])
+    if suffix not in SOURCE_SUFFIXES:
+        raise UnreadableSource(path, _unsupported_reason(suffix))
+    if suffix in PDF_SUFFIXES or suffix in DOCX_SUFFIXES:
+        return _read_document(path, suffix)
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -129,5 +168,25 @@ def read_source(path: Path) -> SourceText:
         raise UnreadableSource(path, f"too many bytes are undecodable as {encoding}")
     if len(_CONTROL_RE.findall(text)) > MAX_CONTROL_RATIO * len(text):
         raise UnreadableSource(path, "it is full of control characters, so it is not text")
-    is_html = path.suffix.lower() in HTML_SUFFIXES or looks_like_html(text)
+    if suffix in MARKDOWN_SUFFIXES:
+        converted = markdown_to_text(text)
+        if not converted.text.strip():
+            raise UnreadableSource(path, "it holds no text besides its front matter")
+        return SourceText(path, converted.text, encoding, is_html=False, meta=converted.meta)
+    is_html = suffix in HTML_SUFFIXES or looks_like_html(text)
     return SourceText(path=path, text=text, encoding=encoding, is_html=is_html)
+
+
+def _read_document(path: Path, suffix: str) -> SourceText:
+    reader = read_pdf if suffix in PDF_SUFFIXES else read_docx
+    try:
+        if not path.stat().st_size:
+            raise UnreadableSource(path, "it is empty")
+        converted = reader(path)
+    except FormatError as exc:
+        raise UnreadableSource(path, str(exc)) from exc
+    except OSError as exc:
+        raise UnreadableSource(path, f"the system refused it ({exc.strerror or exc})") from exc
+    if not converted.text.strip():
+        raise UnreadableSource(path, "it holds no text")
+    return SourceText(path, converted.text, suffix.lstrip("."), is_html=False, meta=converted.meta)

@@ -115,7 +115,11 @@ def test_find_sources_expands_folders_and_skips_hidden_and_manifests(tmp_path):
     (tmp_path / ".git").mkdir()
     wanted = [
         tmp_path / "a" / "b" / "z.htm",
+        tmp_path / "a" / "notes.md",
+        tmp_path / "a" / "old.doc",  # found so that the build reports why it is not read
         tmp_path / "a" / "one.txt",
+        tmp_path / "a" / "report.docx",
+        tmp_path / "a" / "scan.pdf",
         tmp_path / "a" / "two.HTML",
         tmp_path / "top.txt",
     ]
@@ -124,12 +128,20 @@ def test_find_sources_expands_folders_and_skips_hidden_and_manifests(tmp_path):
         tmp_path / ".git" / "notes.txt",
         tmp_path / "a" / "manifest.toml",
         tmp_path / "a" / "manifest.csv",
-        tmp_path / "a" / "scan.pdf",
+        tmp_path / "a" / "photo.jpg",
+        tmp_path / "a" / "table.xlsx",
     ]
     for path in wanted + unwanted:
         path.write_text("政协", encoding="utf-8")
     # the same file named twice, once directly and once through its folder
     assert sorted(wanted) == find_sources([tmp_path / "a", tmp_path / "top.txt", tmp_path])
+
+
+def test_a_file_named_explicitly_is_a_source_whatever_its_extension(tmp_path):
+    named = [tmp_path / "report.xyz", tmp_path / "README"]
+    for path in [*named, tmp_path / "manifest.toml"]:
+        path.write_text("政协", encoding="utf-8")
+    assert sorted(named) == find_sources([*named, tmp_path / "manifest.toml"])
 
 
 def test_find_sources_rejects_missing_paths(tmp_path):
