@@ -14,11 +14,12 @@ The field classes below are pickled into the index with the schema: keep their i
 from __future__ import annotations
 
 import threading
+from array import array
 from pathlib import Path
 
 import numpy as np
 from whoosh import index as windex
-from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3LeafMatcher, W3PostingsWriter
 from whoosh.fields import ID, FieldType, Schema
 from whoosh.formats import Existence, Frequency
 from whoosh.system import pack_uint
@@ -40,6 +41,7 @@ from search.cache import ByteLRU
 
 CHARS, GRAMS, WORDS, FILE = "chars", "grams", "words", "file"
 BLOCK_LIMIT = 1024  # postings per block: Whoosh reads and unpickles a block at a time
+INLINE_LIMIT = 32  # shorter posting lists live in the term table: no block to write or read
 POSTINGS_CACHE_BYTES = 96 * 2**20
 
 
@@ -49,7 +51,9 @@ class TokenSet(FieldType):
     def __init__(self) -> None:
         self.format = Existence()
         self.vector = None
-        self.scorable = False
+        # Scorable only so that Whoosh writes a length column: without one, its posting
+        # writer stats the missing column file once per posting (a third of a build).
+        self.scorable = True
         self.stored = False
         self.unique = False
         self.analyzer = None
@@ -65,7 +69,7 @@ class TokenCounts(FieldType):
     def __init__(self) -> None:
         self.format = Frequency()
         self.vector = None
-        self.scorable = False  # lengths live in the store (para.wlen)
+        self.scorable = True  # see TokenSet
         self.stored = False
         self.unique = False
         self.analyzer = None
@@ -73,6 +77,135 @@ class TokenCounts(FieldType):
     def index(self, value, **kwargs):  # noqa: ANN001, ANN201 - Whoosh's signature
         for t, n in sorted(value.items()):
             yield t.encode("utf-8"), n, float(n), pack_uint(n)
+
+
+class LeanPostingsWriter(W3PostingsWriter):
+    """Fills posting blocks a block at a time instead of a posting at a time."""
+
+    def add_many(self, ids: array, freqs: array | None) -> None:
+        limit = self._blocklimit
+        for i in range(0, len(ids), limit):
+            if i:
+                self._write_block()
+                self._new_block()
+            chunk = ids[i : i + limit]
+            self._ids.extend(chunk)
+            if freqs is None:
+                self._weights = array("f", [1.0]) * len(chunk)
+                self._maxweight = 1.0
+            else:
+                fchunk = freqs[i : i + limit]
+                self._weights = array("f", fchunk)
+                self._maxweight = float(max(fchunk))
+                self._values.extend(pack_uint(n) for n in fchunk)
+
+
+    def finish_postings(self):  # noqa: ANN201
+        # Whoosh 2.7 calls a method that does not exist (set_inline) whenever a list is
+        # short enough to inline, so inlining above one posting never worked there.
+        if not self.written() and len(self) < self._inlinelimit:
+            terminfo = self._terminfo
+            terminfo.add_block(self)
+            terminfo.set_inlined(self._ids, self._weights, self._values)
+            self._terminfo = None
+            return terminfo
+        return super().finish_postings()
+
+
+class LeanFieldWriter(W3FieldWriter):
+    """Writes the grouped postings of a DictPool term by term, block by block."""
+
+    def add_postings(self, schema, lengths, items):  # noqa: ANN001, ANN201 - Whoosh's signature
+        if not isinstance(items, _Grouped):
+            return super().add_postings(schema, lengths, items)
+        for fieldname in sorted(items.fields):
+            self.start_field(fieldname, schema[fieldname])
+            postings = items.fields[fieldname]
+            pw = self._postwriter
+            for btext in sorted(postings):
+                ids, freqs = postings[btext]
+                self.start_term(btext)
+                pw.add_many(ids, freqs)
+                self.finish_term()
+            self.finish_field()
+        return None
+
+
+class LeanCodec(W3Codec):
+    """Whoosh's codec with large posting blocks, written a block at a time, and no
+    per-posting length lookups (ranking keeps lengths in the store)."""
+
+    length_stats = False
+
+    def __init__(self) -> None:
+        super().__init__(blocklimit=BLOCK_LIMIT, compression=1, inlinelimit=INLINE_LIMIT)
+
+    def field_writer(self, storage, segment):  # noqa: ANN001, ANN201
+        return LeanFieldWriter(self, storage, segment)
+
+    def postings_writer(self, dbfile, byteids=False):  # noqa: ANN001, ANN201
+        return LeanPostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
+                                  compression=self._compression, inlinelimit=self._inlinelimit)  # fmt: skip
+
+
+class _Grouped:
+    """Postings per field and term, handed from DictPool to LeanFieldWriter."""
+
+    def __init__(self, fields: dict[str, dict[bytes, tuple[array, array | None]]]) -> None:
+        self.fields = fields
+
+    def __iter__(self):  # noqa: ANN204 - the flat form Whoosh's own writers expect
+        for fieldname in sorted(self.fields):
+            for btext, (ids, freqs) in sorted(self.fields[fieldname].items()):
+                for i, docnum in enumerate(ids):
+                    n = 1 if freqs is None else freqs[i]
+                    yield fieldname, btext, docnum, float(n), (b"" if freqs is None else pack_uint(n))
+
+
+class DictPool:
+    """Stands in for Whoosh's PostingPool: each term's docnums (and frequencies) gathered
+    in compact arrays in document order, so a commit sorts distinct terms, not postings."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, dict[bytes, tuple[array, array | None]]] = {}
+        self.fieldnames: set[str] = set()
+
+    def _field(self, fieldname: str) -> dict[bytes, tuple[array, array | None]]:
+        postings = self.fields.get(fieldname)
+        if postings is None:
+            postings = self.fields[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        return postings
+
+    def add(self, item: tuple) -> None:  # Whoosh's interface (add_document), unused here
+        raise NotImplementedError("the lean writer adds terms with add_set / add_counts")
+
+    def add_set(self, fieldname: str, docnum: int, terms) -> None:  # noqa: ANN001
+        postings = self._field(fieldname)
+        for t in terms:
+            b = t.encode("utf-8")
+            entry = postings.get(b)
+            if entry is None:
+                postings[b] = (array("I", (docnum,)), None)
+            else:
+                entry[0].append(docnum)
+
+    def add_counts(self, fieldname: str, docnum: int, counts) -> None:  # noqa: ANN001
+        postings = self._field(fieldname)
+        for t, n in counts.items():
+            b = t.encode("utf-8")
+            entry = postings.get(b)
+            if entry is None:
+                postings[b] = (array("I", (docnum,)), array("I", (n,)))
+            else:
+                entry[0].append(docnum)
+                entry[1].append(n)  # type: ignore[union-attr]
+
+    def iter_postings(self) -> _Grouped:
+        return _Grouped(self.fields)
+
+    def cleanup(self) -> None:
+        self.fields.clear()
 
 
 def build_schema() -> Schema:
@@ -88,18 +221,38 @@ class _Writer(BackendWriter):
         else:
             self.ix = windex.create_in(str(folder), build_schema())
         self.incremental = previous is not None
+        self._schema = self.ix.schema
         self.base = self.ix.doc_count_all()
         # One writer, no merging: Whoosh's docnums must stay the order of addition (the
         # store's docnums); an incremental build adds one segment after the old ones.
-        self.w = self.ix.writer(limitmb=256, codec=W3Codec(blocklimit=BLOCK_LIMIT))
+        self.w = self.ix.writer(codec=LeanCodec())
+        self.pool = self.w.pool = DictPool()
         self.added = 0
 
     def add(self, doc: DocTokens, fields: ParagraphFields) -> None:
         if doc.docnum != self.base + self.added:
             raise BackendError(f"Whoosh docnums must follow each other: expected {self.base + self.added}, got {doc.docnum}.")
-        self.w.add_document(
-            **{CHARS: char_set(doc.key), GRAMS: gram_set(doc.key), WORDS: doc.word_counts, FILE: doc.file}
-        )
+        # What SegmentWriter.add_document does, without a Python call per posting.
+        w = self.w
+        docnum = w.docnum
+        pdw = w.perdocwriter
+        pdw.start_doc(docnum)
+        pool = self.pool
+        chars = char_set(doc.key)
+        grams = gram_set(doc.key)
+        words = doc.word_counts
+        pool.add_set(CHARS, docnum, chars)
+        pool.add_set(GRAMS, docnum, grams)
+        pool.add_counts(WORDS, docnum, words)
+        pool.add_set(FILE, docnum, (doc.file,))
+        schema = self._schema
+        pdw.add_field(CHARS, schema[CHARS], None, len(chars))
+        pdw.add_field(GRAMS, schema[GRAMS], None, len(grams))
+        pdw.add_field(WORDS, schema[WORDS], None, len(doc.words))
+        pdw.add_field(FILE, schema[FILE], None, 1)
+        pdw.finish_doc()
+        w._added = True
+        w.docnum += 1
         self.added += 1
 
     def delete_file(self, source: str) -> None:
