@@ -103,11 +103,17 @@ def index_words(key: str) -> list[str]:
     Each default-mode word is cut again on its own, so sub-words never straddle two
     words (as search mode on the whole text can)."""
     out: list[str] = []
+    append = out.append
     for word, _, _ in segmenter().tokenize(key, False):
-        if is_searchable(word):
-            out.append(word)
-        if len(word) > 2:
-            out.extend(p for p in _parts(word) if is_searchable(p))
+        n = len(word)
+        if n == 1:
+            if word.isalnum():
+                append(word)
+            continue
+        if word.isalnum() or is_searchable(word):
+            append(word)
+        if n > 2:
+            out.extend(p for p in _parts(word) if p.isalnum() or is_searchable(p))
     return out
 
 
