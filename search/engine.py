@@ -382,11 +382,17 @@ class SearchEngine:
             name for name, attrs in self._FACET_FILTER_FIELDS.items()
             if any(getattr(full, a) not in ((), None) for a in attrs)
         ]  # fmt: skip
-        total, raw = count(groups, negated, full, tuple(n for n in FACET_FIELDS if n not in own))
+        total, per_article, themes = count(groups, negated, full, "theme" not in own)
+        art_counts = {name: per_article for name in FACET_FIELDS if name != "theme" and name not in own}
+        theme_counts = {"theme": themes} if "theme" not in own else {}
         for name in own:  # a facet's counts ignore its own filter
             without = replace(full, **{a: (None if a.startswith("year_") else ()) for a in self._FACET_FILTER_FIELDS[name]})
-            raw[name] = count(groups, negated, without, (name,))[1][name]
-        facets = facets_from_counts(st.columns, raw, self._filter(request))
+            _, arts, ths = count(groups, negated, without, name == "theme")
+            if name == "theme":
+                theme_counts["theme"] = ths
+            else:
+                art_counts[name] = arts
+        facets = facets_from_counts(st.columns, art_counts, theme_counts, self._filter(request))
         first = (request.page - 1) * request.per_page
         ranked: list[tuple[int, float]] = []
         if first < total:

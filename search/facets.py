@@ -86,6 +86,10 @@ class Columns:
             if a.level:
                 a_level[i] = level.code(a.level)
             a_year[i] = a.year or NO_YEAR
+        # per article, for counting facets from per-article counts (search.backends count)
+        self.by_article = {"province": a_prov, "city": a_city, "district": a_dist,
+                           "doc_type": a_type, "level": a_level}  # fmt: skip
+        self.article_year = a_year
         self.province = a_prov[article] if self.size else np.zeros(0, dtype=np.int32)
         self.city = a_city[article] if self.size else np.zeros(0, dtype=np.int32)
         self.district = a_dist[article] if self.size else np.zeros(0, dtype=np.int32)
@@ -282,29 +286,36 @@ def count_facets(
     return total, build_facets(cols, counts, chosen)
 
 
-def facets_from_counts(cols: Columns, raw: dict[str, dict[Any, int]], chosen: FacetFilter) -> dict[str, tuple[FacetValue, ...]]:
-    """The facets of a page from counts a backend made itself ({facet: {value: count}};
-    city values are (province, city), district values (city, district), years ints)."""
-    index = {
-        "province": {v: i for i, v in enumerate(cols.province_values)},
-        "city": {v: i for i, v in enumerate(cols.city_values)},
-        "district": {v: i for i, v in enumerate(cols.district_values)},
-        "doc_type": {v: i for i, v in enumerate(cols.doc_type_values)},
-        "level": {v: i for i, v in enumerate(cols.level_values)},
-        "theme": {v: i for i, v in enumerate(cols.theme_values[:63])},
-    }
+def facets_from_counts(
+    cols: Columns, per_article: dict[str, dict[int, int]], themes: dict[str, dict[str, int]], chosen: FacetFilter
+) -> dict[str, tuple[FacetValue, ...]]:
+    """The facets of a page from counts a backend made itself: for each article-level facet,
+    how many matching paragraphs each article has ({facet: {article index: count}}), and
+    the theme counts ({"theme": {theme: count}}). Region, year, type and level are all
+    properties of the article, so one count per article gives them all."""
+    sizes = {
+        "province": len(cols.province_values), "city": len(cols.city_values),
+        "district": len(cols.district_values), "doc_type": len(cols.doc_type_values),
+        "level": len(cols.level_values),
+    }  # fmt: skip
     counts: dict[str, np.ndarray] = {}
-    for name, codes in index.items():
-        arr = np.zeros(max(len(codes), 1), dtype=np.int64)
-        for value, n in raw.get(name, {}).items():
-            if value in codes:
-                arr[codes[value]] += n
-        counts[name] = arr
-    years = {int(y): n for y, n in raw.get("year", {}).items() if int(y) != NO_YEAR}
-    arr = np.zeros(max(years, default=0) + 1, dtype=np.int64)
-    for y, n in years.items():
-        arr[y] = n
-    counts["year"] = arr
+    for name, by_art in per_article.items():
+        arts = np.fromiter(by_art.keys(), dtype=np.int64, count=len(by_art))
+        n = np.fromiter(by_art.values(), dtype=np.int64, count=len(by_art))
+        if name == "year":
+            years = cols.article_year[arts] if len(arts) else np.zeros(0, dtype=np.int64)
+            keep = years != NO_YEAR
+            counts["year"] = np.bincount(years[keep], weights=n[keep], minlength=1).astype(np.int64)
+            continue
+        codes = cols.by_article[name][arts] if len(arts) else np.zeros(0, dtype=np.int64)
+        keep = codes >= 0
+        counts[name] = np.bincount(codes[keep], weights=n[keep], minlength=max(sizes[name], 1)).astype(np.int64)
+    index = {v: i for i, v in enumerate(cols.theme_values[:63])}
+    arr = np.zeros(max(len(index), 1), dtype=np.int64)
+    for value, n in themes.get("theme", {}).items():
+        if value in index:
+            arr[index[value]] += n
+    counts["theme"] = arr
     return build_facets(cols, counts, chosen)
 
 

@@ -166,11 +166,12 @@ def _prepared(items: list[tuple[SourceFile, str]], procs: int) -> Iterator[Prepa
 # -- writing ---------------------------------------------------------------------------------
 
 
-def _fields(article: Article, p_heading: bool, themes: tuple[str, ...]) -> ParagraphFields:
+def _fields(article: Article, p_heading: bool, themes: tuple[str, ...], index: int) -> ParagraphFields:
     r = article.region
     return ParagraphFields(
         province=r.province, city=r.city, district=r.district, doc_type=article.doc_type,
         level=article.level, year=article.year or 0, themes=themes, heading=p_heading,
+        article=index,
     )  # fmt: skip
 
 
@@ -180,10 +181,11 @@ def _add_file(prep: Prepared, store: StoreWriter, backend: BackendWriter, repair
     for article, (title_words, paras) in zip(prep.result.articles, prep.tokens, strict=True):
         keys = [k for k, _ in paras]
         wlens = [len(w) for _, w in paras]
+        index = len(store.articles)
         first = store.add_article(article, keys, wlens, title_words)
         for i, (p, (key, words)) in enumerate(zip(article.paragraphs, paras, strict=True)):
             doc = DocTokens(first + i, key, words, title_words, prep.source.relative)
-            backend.add(doc, _fields(article, p.is_heading, p.themes))
+            backend.add(doc, _fields(article, p.is_heading, p.themes, index))
         ids.append(article.id)
         n_articles += 1
         n_paras += len(article.paragraphs)

@@ -132,6 +132,7 @@ class ParagraphFields:
     year: int  # 0 when unknown
     themes: Sequence[str]
     heading: bool
+    article: int = 0  # the article's index in the store (stable across incremental builds)
 
 
 class Backend(ABC):

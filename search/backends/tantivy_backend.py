@@ -7,15 +7,14 @@ whitespace-separated strings, so it cuts exactly what the Whoosh backend cuts:
   a phrase of non-overlapping grams at their offsets (no check against the text needed);
 - `chars`: the distinct characters; `words` and `title`: words with frequencies, ranked
   by tantivy's BM25 (the formula of search.backends.base), the title at TITLE_BOOST;
-- `n`: the store's docnum, a fast field; `prior`: the score multiplier, applied with
-  `weight_by_field` (tantivy multiplies by log2(2 + prior));
+- `n`: the store's docnum and `a`: its article's index, fast fields; the prior
+  (a heading counts half) is applied to the top BM25 hits, exactly (see _ranked);
 - filter fields (region, type, level, themes, year) so that a page's ranking runs as
   one native query when the match condition is expressible in it.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import shutil
 from pathlib import Path
@@ -24,7 +23,6 @@ import numpy as np
 
 from search.analysis import DocTokens, char_set, gram_sequence, piece_grams
 from search.backends.base import (
-    HEADING_PRIOR,
     TITLE_BOOST,
     Backend,
     BackendError,
@@ -33,6 +31,7 @@ from search.backends.base import (
     DocFilter,
     ParagraphFields,
     RankPlan,
+    prior,
     top_k,
 )
 
@@ -42,26 +41,9 @@ except ImportError:  # pragma: no cover - tantivy is a dependency; this keeps th
     tantivy = None
 
 HEAP_BYTES = 256_000_000
-# weight_by_field multiplies by log2(2 + prior): 2.0 doubles the body, 0.0 keeps headings
-# at 1, so a heading weighs HEADING_PRIOR of a body paragraph; scores are halved back.
-_BODY_PRIOR = 2.0
-_PRIOR_SCALE = 0.5
+_MAX_FETCH = 20_000  # beyond this many candidates, near-ties at the bottom of a page may differ
 _TEXT_FILTERS = {"provinces": "province", "cities": "city", "districts": "district",
                  "doc_types": "doc_type", "levels": "level", "themes": "themes"}  # fmt: skip
-
-_SEP = "\x1f"  # joins a place to its parent in the city_key / district_key facet columns
-# facet name -> (fast field, how a bucket key becomes the engine's facet value)
-_FACET_FIELDS = {
-    "province": ("province", str),
-    "city": ("city_key", lambda k: tuple(k.split(_SEP, 1))),
-    "district": ("district_key", lambda k: tuple(k.split(_SEP, 1))),
-    "year": ("year", int),
-    "theme": ("themes", str),
-    "doc_type": ("doc_type", str),
-    "level": ("level", str),
-}
-
-assert math.isclose(math.log2(2.0) / math.log2(2.0 + _BODY_PRIOR), HEADING_PRIOR)
 
 
 def _require() -> None:
@@ -77,12 +59,12 @@ def build_schema():  # noqa: ANN201
     sb.add_text_field("words", tokenizer_name="whitespace", index_option="freq")
     sb.add_text_field("title", tokenizer_name="whitespace", index_option="freq")
     sb.add_text_field("file", tokenizer_name="raw", index_option="basic")
-    for name in (*_TEXT_FILTERS.values(), "city_key", "district_key"):
-        # fast: facet counts are tantivy aggregations over these columns
-        sb.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
+    for name in _TEXT_FILTERS.values():
+        fast = name == "themes"  # theme counts are an aggregation over this column
+        sb.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=fast)
     sb.add_unsigned_field("n", fast=True, indexed=True)
+    sb.add_unsigned_field("a", fast=True)  # the article's index in the store, for facet counts
     sb.add_unsigned_field("year", fast=True, indexed=True)
-    sb.add_float_field("prior", fast=True)
     return sb.build()
 
 
@@ -114,15 +96,11 @@ class _Writer(BackendWriter):
             value = getattr(fields, attr)
             if value:
                 d.add_text(name, value)
-        if fields.city:
-            d.add_text("city_key", f"{fields.province}{_SEP}{fields.city}")
-        if fields.district:
-            d.add_text("district_key", f"{fields.city}{_SEP}{fields.district}")
         for t in fields.themes:
             d.add_text("themes", t)
         d.add_unsigned("n", doc.docnum)
+        d.add_unsigned("a", fields.article)
         d.add_unsigned("year", fields.year)
-        d.add_float("prior", 0.0 if fields.heading else _BODY_PRIOR)
         self.w.add_document(d)
 
     def delete_file(self, source: str) -> None:
@@ -150,6 +128,7 @@ class _Reader(BackendReader):
         self.searcher = self.ix.searcher()
         self.store = store
         self._n = int(store.size)  # type: ignore[attr-defined]
+        self._heading = np.asarray(store.col("heading"))  # type: ignore[attr-defined]
 
     @property
     def doc_count(self) -> int:
@@ -201,24 +180,24 @@ class _Reader(BackendReader):
         return clauses
 
     def count(
-        self, groups: tuple[tuple[str, ...], ...], negated: tuple[str, ...], f: DocFilter, facets: tuple[str, ...]
-    ) -> tuple[int, dict[str, dict[object, int]]]:
-        """How many live paragraphs match pieces and filter, and their facet counts, in
-        one aggregation: {facet: {value: count}}."""
+        self, groups: tuple[tuple[str, ...], ...], negated: tuple[str, ...], f: DocFilter, themes: bool
+    ) -> tuple[int, dict[int, int], dict[str, int]]:
+        """How many live paragraphs match pieces and filter, how many of them each article
+        holds ({article index: count}) and, if asked, each theme, in one aggregation."""
         Q = tantivy.Query
         clauses = self._native_query(groups, negated, f)
         if not clauses or all(o == tantivy.Occur.MustNot for o, _ in clauses):
             clauses.append((tantivy.Occur.Must, Q.all_query()))
-        query = Q.boolean_query(clauses)
-        agg: dict[str, object] = {"_total": {"value_count": {"field": "n"}}}
-        for name in facets:
-            agg[name] = {"terms": {"field": _FACET_FIELDS[name][0], "size": 1_000_000}}
-        res = self.searcher.aggregate(query, agg)
-        out: dict[str, dict[object, int]] = {}
-        for name in facets:
-            convert = _FACET_FIELDS[name][1]
-            out[name] = {convert(b["key"]): int(b["doc_count"]) for b in res[name]["buckets"]}
-        return int(res["_total"]["value"] or 0), out
+        agg: dict[str, object] = {
+            "_total": {"value_count": {"field": "n"}},
+            "a": {"terms": {"field": "a", "size": 1_000_000}},
+        }
+        if themes:
+            agg["t"] = {"terms": {"field": "themes", "size": 10_000}}
+        res = self.searcher.aggregate(Q.boolean_query(clauses), agg)
+        per_article = {int(b["key"]): int(b["doc_count"]) for b in res["a"]["buckets"]}
+        per_theme = {str(b["key"]): int(b["doc_count"]) for b in res["t"]["buckets"]} if themes else {}
+        return int(res["_total"]["value"] or 0), per_article, per_theme
 
     def top(self, plan: RankPlan) -> list[tuple[int, float]]:
         Q, Oc = tantivy.Query, tantivy.Occur
@@ -241,21 +220,37 @@ class _Reader(BackendReader):
             limit = plan.limit if plan.limit is not None else self._n
         else:
             limit = len(docs) if plan.limit is None else min(plan.limit, len(docs))
-        res = self.searcher.search(query, limit=max(1, limit), count=False, weight_by_field="prior")
-        addrs = [a for _, a in res.hits]
-        ns = self.searcher.fast_field_values("n", addrs) if addrs else []
-        scores = np.array([s * _PRIOR_SCALE for s, _ in res.hits], dtype=np.float64)
-        ns_arr = np.asarray(ns, dtype=np.int64)
+        ns_arr, scores = self._ranked(query, limit)
         if plan.allowed is None:
-            return top_k(np.round(scores, 5), ns_arr, limit, plan.order)
+            return top_k(scores, ns_arr, limit, plan.order)
         ok = plan.allowed[ns_arr] if len(ns_arr) else np.zeros(0, dtype=bool)
-        if not ok.all() or len(ns_arr) < limit:
+        if (not ok.all() or len(ns_arr) < limit) and plan.native:
             # The native query and the engine's answer disagree (deleted paragraphs in an
             # incremental generation, say): rank exactly the allowed ones instead.
-            if plan.native:
-                return self.top(RankPlan(plan.allowed, plan.words, plan.limit, order=plan.order))
-        # Equal scores in docnum order, as the Whoosh backend does.
-        return top_k(np.round(scores[ok], 5), ns_arr[ok], limit, plan.order)
+            return self.top(RankPlan(plan.allowed, plan.words, plan.limit, order=plan.order))
+        return top_k(scores[ok], ns_arr[ok], limit, plan.order)
+
+    def _ranked(self, query, limit: int) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+        """Docnums and scores (BM25 times the prior) of at least the `limit` best.
+
+        tantivy ranks by BM25 alone, which lets it skip blocks that cannot make the top;
+        the prior (at most 1) is applied here. A paragraph not fetched scores at most the
+        lowest BM25 fetched, so once the limit-th adjusted score beats that, the top is
+        exact; else fetch more.
+        """
+        k = max(1, limit * 2)
+        while True:
+            hits = self.searcher.search(query, limit=k, count=False).hits
+            addrs = [a for _, a in hits]
+            ns = np.asarray(self.searcher.fast_field_values("n", addrs) if addrs else [], dtype=np.int64)
+            raw = np.array([sc for sc, _ in hits], dtype=np.float64)
+            scores = np.round(raw * prior(self._heading[ns]), 5) if len(ns) else raw
+            if len(hits) < k or k >= self._n or k >= _MAX_FETCH:
+                return ns, scores
+            best = np.sort(scores)[::-1][:limit]
+            if len(best) == limit and best[-1] > raw.min():
+                return ns, scores
+            k *= 4
 
     def close(self) -> None:
         self.searcher = None
