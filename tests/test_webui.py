@@ -863,3 +863,11 @@ def test_each_detected_type_and_level_filters_the_page(client, engine, arg: str)
         html = html_of(client.get(links[fv.value]))
         assert fv.count == shown_total(html)
         assert all(f">{escape(fv.value)}</span>" in item for item in hit_items(html))
+
+
+def test_too_many_values_of_one_filter_is_a_clear_400(client) -> None:
+    url = "/search?q=协商&" + "&".join(f"province=省{i}" for i in range(60))
+    resp = client.get(url)
+    assert resp.status_code == 400
+    assert "最多可选 50 个值" in resp.get_data(as_text=True)
+    assert client.get("/api/search?q=协商&" + "&".join(f"theme=t{i}" for i in range(51))).status_code == 400

@@ -69,6 +69,9 @@ def _year(raw: str, name: str) -> int:
     return year
 
 
+MAX_FILTER_VALUES = 50  # per filter: more is no reader's request, and each costs work
+
+
 def _values(args: MultiArgs, name: str) -> tuple[str, ...]:
     """The non-empty values of a repeatable argument, stripped, first occurrence kept."""
     seen: dict[str, None] = {}
@@ -76,6 +79,10 @@ def _values(args: MultiArgs, name: str) -> tuple[str, ...]:
         value = raw.strip()
         if value:
             seen.setdefault(value, None)
+    if len(seen) > MAX_FILTER_VALUES:
+        raise BadParameter(
+            f"参数 {name} 最多可选 {MAX_FILTER_VALUES} 个值，收到的是 {len(seen)} 个；请缩小选择。"
+        )
     return tuple(seen)
 
 
