@@ -291,7 +291,8 @@ def _is_link_split(left: str, link: str, right: str) -> bool:
     return (
         _is_open_paragraph(left)
         and bool(LINK_TEXT.fullmatch(link))
-        and not is_heading(right)
+        # a heading-shaped rest is a heading only when numbered or after a finished clause
+        and not (is_heading(right) and (NUMBERED.match(right) or not _ends_mid_sentence(left)))
         and not LIST_ITEM.match(right)
         and not right.startswith(("“", '"', "「"))
         and not (SALUTATION.match(right) or subtitle_of(right) or is_byline(right))
@@ -329,7 +330,7 @@ def _rejoin(
         left, right = out[i], out[i + 1]
         before = out[i - 1] if i else ""
         after = out[i + 2] if i + 2 < len(out) else ""
-        if after and _is_link_split(left, right, after):
+        if after and _is_link_split(left, right, after) and not _starts_article(out, i + 2):
             out[i : i + 3] = [left + right + after]
             fixes[i : i + 3] = [fixes[i] + fixes[i + 1] + fixes[i + 2] + Counter({kind: 2})]
             continue
