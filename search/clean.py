@@ -366,6 +366,11 @@ WRAP_MIN_LINES = 6
 WRAP_MIN_SHARE = 0.4  # of the lines at least WRAP_MIN_WIDTH wide
 WRAP_MAX_WIDER = 0.1  # lines wider than the wrap width: a few (a URL, a table row)
 WRAP_SLACK = 4  # columns a full line may fall short (a word or a punctuation mark moved on)
+WRAP_SLACK_SHARE = 1 / 8  # ... or this share of a wide line (an indent, a run of digits)
+
+
+def _slack(width: int) -> int:
+    return max(WRAP_SLACK, int(width * WRAP_SLACK_SHARE))
 
 
 def display_width(text: str) -> int:
@@ -379,7 +384,7 @@ def wrap_width(lines: list[str]) -> int:
     if len(widths) < WRAP_MIN_LINES:
         return 0
     counts = Counter(widths)
-    near = {w: sum(counts[v] for v in range(w - WRAP_SLACK, w + 1)) for w in counts}
+    near = {w: sum(counts[v] for v in range(w - _slack(w), w + 1)) for w in counts}
     width = max(near, key=lambda w: (near[w], w))
     wider = sum(1 for w in widths if w > width)
     if near[width] < max(WRAP_MIN_LINES, WRAP_MIN_SHARE * len(widths)):
@@ -392,7 +397,9 @@ def _wrap_continues(last: str, line: str, *, by_indent: bool) -> bool:
         return True  # a full line without an ending: the sentence goes on
     if by_indent:  # the file indents each paragraph: a line that is not indented continues
         return not (is_heading(line) or LIST_ITEM.match(line))
-    return not _starts_paragraph(line, last)
+    # no indents: a full line that ends a sentence more often ends its paragraph too; a wrong
+    # guess splits a paragraph between two sentences, which no phrase crosses
+    return False
 
 
 def unwrap_lines(
@@ -401,7 +408,8 @@ def unwrap_lines(
     """Rejoin the lines of hard-wrapped text into paragraphs ("" lines stay breaks).
 
     A full-width line continues on the next line unless that line is indented, or the full
-    line ends a sentence and the next one opens a paragraph (heading, list item, ...).
+    line ends a sentence (and, in a file that indents paragraphs, the next line is a heading
+    or a list item; in one that does not, whatever it is).
     `indented` holds the lines that were indented in the raw file; indentation marks
     paragraphs only when a minority of lines have it. Returns the lines and, for each, the
     number of wrapped lines joined onto it.
@@ -420,11 +428,11 @@ def unwrap_lines(
             if _wrap_continues(out[-1], line, by_indent=by_indent):
                 out[-1] = _glue(out[-1], line)
                 joins[-1] += 1
-                open_line = display_width(line) >= width - WRAP_SLACK
+                open_line = display_width(line) >= width - _slack(width)
                 continue
         out.append(line)
         joins.append(0)
-        open_line = bool(line) and display_width(line) >= width - WRAP_SLACK
+        open_line = bool(line) and display_width(line) >= width - _slack(width)
     return out, joins
 
 
