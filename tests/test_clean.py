@@ -761,3 +761,21 @@ def test_repairs_count_furniture_and_keep_the_dateline_in_the_lead():
     assert "齐鲁网·闪电新闻1月13日讯" in article.lead
     # the 发表时间/字体 line, the dateline, the photo credit, the source note
     assert 4 == dict(article.repairs)["furniture_removed"]
+
+
+def test_a_real_build_finds_a_phrase_across_a_hard_wrap_and_indexes_a_repeat_once(tmp_path):
+    from search.engine import SearchEngine
+    from search.indexer import build_index
+    from search.results import SearchRequest
+
+    src = tmp_path / "reports"
+    src.mkdir()
+    text = hard_wrap(WRAP_SOURCE, 30, "\u3000\u3000")
+    (src / "2024_某省政府工作报告.txt").write_text(
+        "某省2024年政府工作报告\n" + text + "\n\u3000\u3000" + WRAP_SOURCE[2] + "\n", encoding="utf-8"
+    )
+    build_index([src], tmp_path / "index")
+    engine = SearchEngine(tmp_path / "index")
+    found = {q: engine.search(SearchRequest(query=f'"{q}"')).total for q in
+             ("营造公平规范的法制环境", "农产品市场准入", "综合性港口")}
+    assert {"营造公平规范的法制环境": 1, "农产品市场准入": 1, "综合性港口": 1} == found
