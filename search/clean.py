@@ -265,7 +265,16 @@ def _continues(left: str, right: str, before: str = "") -> bool:
         return False
     if _splits_word(left, right) and not (LIST_ITEM.match(right) or is_heading(right)):
         return True  # `…问题在` / `于我们自己如何学习。…`: the break fell inside 在于
+    if HAN.match(left[-1:]) and right[:1] in CONTINUATION_STARTS:
+        # `…手工业和服务性行业` / `也将是劳动就业的一个辅助方面。`: a lead-in shape after a
+        # clause cut off on a Han character, opening on a word no sentence opens with
+        return not (is_heading(right) or LIST_ITEM.match(right))
     return not _starts_paragraph(right, left, before)
+
+
+# Particles, conjunctions and adverbs that go on a sentence and do not open a paragraph, nor
+# begin a word that could (过 of 过去, 和 of 和谐, 地 of 地方, 及 of 及时 are left out)
+CONTINUATION_STARTS = frozenset("也于之的而则且亦了着")
 
 
 SHORT_LEAD_IN = 4  # `答卷。` is the tail of a sentence, a lead-in names a task

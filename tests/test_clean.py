@@ -779,3 +779,16 @@ def test_a_real_build_finds_a_phrase_across_a_hard_wrap_and_indexes_a_repeat_onc
     found = {q: engine.search(SearchRequest(query=f'"{q}"')).total for q in
              ("营造公平规范的法制环境", "农产品市场准入", "综合性港口")}
     assert {"营造公平规范的法制环境": 1, "农产品市场准入": 1, "综合性港口": 1} == found
+
+
+@pytest.mark.parametrize(
+    ("right", "joins"),
+    [
+        ("也将是劳动就业的一个辅助方面。最近各地劳动部门作了有益的尝试。", 1),
+        ("加强机关自身建设。坚决贯彻执行中央八项规定。", 0),  # a lead-in opens a paragraph
+        ("过去一年，全县上下攻坚克难，各项工作取得新成效。", 0),
+        ("和谐社会建设扎实推进。", 0),
+    ],
+)
+def test_a_lead_in_after_a_clause_cut_on_a_han_character(right, joins):
+    assert joins == rejoin_paragraphs([OPEN, right])[1]
