@@ -786,7 +786,7 @@ def test_a_real_build_finds_a_phrase_across_a_hard_wrap_and_indexes_a_repeat_onc
     [
         ("也将是劳动就业的一个辅助方面。最近各地劳动部门作了有益的尝试。", 1),
         ("加强机关自身建设。坚决贯彻执行中央八项规定。", 0),  # a lead-in opens a paragraph
-        ("过去一年，全县上下攻坚克难，各项工作取得新成效。", 0),
+        ("之比达到2.08%。国内有效发明专利拥有量突破100万件。", 1),
         ("和谐社会建设扎实推进。", 0),
     ],
 )
