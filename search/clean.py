@@ -84,6 +84,11 @@ _JOINT_ISSUERS = re.compile(
     f"(?<=《)([{HAN_RANGE}]{{2,12}}(中央|国务院|國務院|办公厅|辦公廳|委员会|委員會|政府|部|委|局|厅|廳|署)"
     f" )+(?=[{HAN_RANGE}])"
 )
+# a run-in heading or a glossary term before its text: `美丽乡村 按照…`, `数字养老 指利用…`
+_RUN_IN = re.compile(
+    f"^(?:[（(][一二三四五六七八九十\\d]{{1,3}}[)）]|[一二三四五六七八九十]+、|\\d{{1,2}}[.．、])?"
+    f"[{HAN_RANGE}“”\"]{{2,8}} (?=[{HAN_RANGE}“\"].{{8}})"
+)
 _HAN_SPACE = re.compile(f"(?<=[{HAN_RANGE}]) (?=[{HAN_RANGE}])")
 # a space beside full-width punctuation never separates anything
 _PUNCT_SPACE = re.compile(f"(?<=[{_CJK_PUNCT}]) +| +(?=[{_CJK_PUNCT}])")
@@ -102,7 +107,8 @@ def _is_term_list(line: str) -> bool:
 def remove_word_spaces(line: str) -> tuple[str, int]:
     """Remove spaces that split a word or a sentence (`农产 品`, `综 合性港口`, `规矩， 心系`):
     extraction debris in any file, not only PDF copies. Spaces the text means stay: balanced
-    title phrases, quoted slogans, joint issuers in a title, lists of names; and spaces
+    title phrases, quoted slogans, joint issuers in a title, lists of names, the space after
+    a run-in heading or glossary term at the start of a line; and spaces
     between Han characters and Latin letters or digits (`2024 年` is a house style).
 
     Returns the line and the number of spaces removed.
@@ -116,6 +122,9 @@ def remove_word_spaces(line: str) -> tuple[str, int]:
         for i, ch in enumerate(m[0])
         if ch == " "
     }
+    run_in = _RUN_IN.match(line)
+    if run_in and not _splits_word(line[: run_in.end() - 1], line[run_in.end() :]):
+        kept.add(run_in.end() - 1)  # unless the space cuts a word: `农产 品市场准入`
     drop = {
         i
         for pattern in (_HAN_SPACE, _PUNCT_SPACE)
