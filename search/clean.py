@@ -90,6 +90,9 @@ _RUN_IN = re.compile(
     f"[{HAN_RANGE}“”\"]{{2,8}} (?=[{HAN_RANGE}“\"].{{8}})"
 )
 _HAN_SPACE = re.compile(f"(?<=[{HAN_RANGE}]) (?=[{HAN_RANGE}])")
+# inside a title in 《》 a space may stand for a comma between two clauses
+_BOOK_TITLE = re.compile("《[^《》]{1,80}》")
+_CLAUSE_SPACE = re.compile(f"(?<=[{HAN_RANGE}]{{4}}) (?=[{HAN_RANGE}]{{4}})")
 # a space beside full-width punctuation never separates anything
 _PUNCT_SPACE = re.compile(f"(?<=[{_CJK_PUNCT}]) +| +(?=[{_CJK_PUNCT}])")
 LIST_PART_MAX = 4
@@ -122,6 +125,10 @@ def remove_word_spaces(line: str) -> tuple[str, int]:
         for i, ch in enumerate(m[0])
         if ch == " "
     }
+    for title in _BOOK_TITLE.finditer(line):  # 《举办…啤酒节 焕发老商埠…》: a clause break
+        for m in _CLAUSE_SPACE.finditer(line, title.start(), title.end()):
+            if not _splits_word(line[: m.start()], line[m.end() :]):
+                kept.add(m.start())
     run_in = _RUN_IN.match(line)
     if run_in and not _splits_word(line[: run_in.end() - 1], line[run_in.end() :]):
         kept.add(run_in.end() - 1)  # unless the space cuts a word: `农产 品市场准入`
