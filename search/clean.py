@@ -79,7 +79,7 @@ def remove_pdf_spaces(line: str) -> str:
 # Spaces a Chinese text means: between the phrases of a slogan in quotes (“好品山东 商行天下”),
 # between joint issuers in a document title (《中共中央 国务院关于…》), between the items of
 # a list of names or terms on a line of its own (主任 王伟 李明 张强).
-_QUOTED_PHRASES = re.compile(f"(?<=[“「‘\"])[{HAN_RANGE}]{{2,8}}( [{HAN_RANGE}]{{2,8}})+(?=[”」’\"])")
+_QUOTED_PHRASES = re.compile(f'(?<=[“「‘"])[{HAN_RANGE}]{{2,8}}( [{HAN_RANGE}]{{2,8}})+(?=[”」’"])')
 _JOINT_ISSUERS = re.compile(
     f"(?<=《)([{HAN_RANGE}]{{2,12}}(中央|国务院|國務院|办公厅|辦公廳|委员会|委員會|政府|部|委|局|厅|廳|署)"
     f" )+(?=[{HAN_RANGE}])"
@@ -87,7 +87,7 @@ _JOINT_ISSUERS = re.compile(
 # a run-in heading or a glossary term before its text: `美丽乡村 按照…`, `数字养老 指利用…`
 _RUN_IN = re.compile(
     f"^(?:[（(][一二三四五六七八九十\\d]{{1,3}}[)）]|[一二三四五六七八九十]+、|\\d{{1,2}}[.．、])?"
-    f"[{HAN_RANGE}“”\"]{{2,8}} (?=[{HAN_RANGE}“\"].{{8}})"
+    f'[{HAN_RANGE}“”"]{{2,8}} (?=[{HAN_RANGE}“"].{{8}})'
 )
 _HAN_SPACE = re.compile(f"(?<=[{HAN_RANGE}]) (?=[{HAN_RANGE}])")
 # inside a title in 《》 a space may stand for a comma between two clauses
@@ -576,7 +576,9 @@ def build_article(
     while rest and (is_byline(rest[0]) or is_dateline(rest[0])):
         lead.append(rest.pop(0))
     lead.extend(p for p in rest if is_byline(p))
-    blocks, duplicates = drop_duplicates([Block(p, is_heading(p)) for p in rest if not is_byline(p)])
+    blocks, duplicates = drop_duplicates(
+        [Block(p, is_heading(p)) for p in rest if not is_byline(p)]
+    )
     repairs["duplicates_dropped"] += duplicates
     if not published:
         dates = [DATE.search(p) for p in lead]
@@ -598,9 +600,7 @@ _INDENT = re.compile(r"^[ \t\u3000\u00a0]+\S")
 
 def indented_lines(text: str) -> frozenset[str]:
     """The (normalized) lines that start indented in a raw text: paragraph starts."""
-    return frozenset(
-        normalize_spacing(line) for line in text.split("\n") if _INDENT.match(line)
-    )
+    return frozenset(normalize_spacing(line) for line in text.split("\n") if _INDENT.match(line))
 
 
 def _clean_line(line: str, *, pdf: bool) -> tuple[str, Repairs]:
@@ -653,7 +653,11 @@ def parse_document(text: str, *, is_html: bool = False) -> list[ArticleDraft]:
         pending = Counter()
     paras, fixes = _rejoin(paras, fixes, pdf=pdf)
     pieces = [split_long_paragraph(para) for para in paras]
-    fixes = [fix if i == 0 else Counter() for fix, ps in zip(fixes, pieces, strict=True) for i in range(len(ps))]
+    fixes = [
+        fix if i == 0 else Counter()
+        for fix, ps in zip(fixes, pieces, strict=True)
+        for i in range(len(ps))
+    ]
     paras = [piece for ps in pieces for piece in ps]
     drafts = []
     for n, (begin, end) in enumerate(article_spans(paras)):

@@ -655,3 +655,13 @@ def test_the_search_box_allows_what_the_server_accepts(client) -> None:
     from search.query import MAX_QUERY_LENGTH
 
     assert f'maxlength="{MAX_QUERY_LENGTH}"' in client.get("/").get_data(as_text=True)
+
+
+def test_a_lost_character_is_a_labelled_placeholder_in_the_text_and_the_contents(client, engine) -> None:
+    # the 聊城 sample lost the last character of a heading: 以“新作为”彰显新〓
+    page = engine.search(SearchRequest(query="彰显新"))
+    html = html_of(client.get(f"/doc/{page.hits[0].article_id}"))
+    placeholder = '<span class="lost" title="原文此处字符缺失">〓</span>'
+    toc = html[html.index('<ol class="toc">') :]
+    assert placeholder in toc[: toc.index("</ol>")]
+    assert html.count("〓") == html.count(placeholder)  # never a bare 〓 (a black block)
