@@ -281,6 +281,9 @@ def _continues(left: str, right: str, before: str = "") -> bool:
         return False
     if _splits_word(left, right) and not (LIST_ITEM.match(right) or is_heading(right)):
         return True  # `…问题在` / `于我们自己如何学习。…`: the break fell inside 在于
+    if left.endswith(("，", "、")):
+        # no paragraph ends on a comma: only a heading or a list item after it opens one
+        return not (is_heading(right) or LIST_ITEM.match(right) or SALUTATION.match(right))
     if HAN.match(left[-1:]) and right[:1] in CONTINUATION_STARTS:
         # `…手工业和服务性行业` / `也将是劳动就业的一个辅助方面。`: a lead-in shape after a
         # clause cut off on a Han character, opening on a word no sentence opens with
@@ -308,18 +311,19 @@ def _splits_word(left: str, right: str) -> bool:
     return any(w.start < len(tail) < w.end for w in cut(tail + right[:8]))
 
 
-LINK_TEXT = re.compile(f"[{HAN_RANGE}A-Za-z0-9]{{1,12}}")
+LINK_TEXT = re.compile(f"[{HAN_RANGE}A-Za-z0-9“”《》%.]{{1,16}}")
 
 
 def _is_link_split(left: str, link: str, right: str) -> bool:
     # Scraped pages put each hyperlink on a line of its own: `…纳入` / `法制` / `化、规范化轨道。`
     return (
         _is_open_paragraph(left)
+        and not left.endswith(("：", ":"))  # `…以下六项工作：` / `一是…`: an item, not a link
         and bool(LINK_TEXT.fullmatch(link))
         # a heading-shaped rest is a heading only when numbered or after a finished clause
         and not (is_heading(right) and (NUMBERED.match(right) or not _ends_mid_sentence(left)))
         and not LIST_ITEM.match(right)
-        and not right.startswith(("“", '"', "「"))
+        and not (right.startswith(("“", '"', "「")) and not _ends_mid_sentence(left))
         and not (SALUTATION.match(right) or subtitle_of(right) or is_byline(right))
     )
 

@@ -796,3 +796,27 @@ def test_a_real_build_finds_a_phrase_across_a_hard_wrap_and_indexes_a_repeat_onc
 )
 def test_a_lead_in_after_a_clause_cut_on_a_han_character(right, joins):
     assert joins == rejoin_paragraphs([OPEN, right])[1]
+
+
+@pytest.mark.parametrize(
+    ("paras", "joined"),
+    [
+        # no paragraph ends on a comma or a 、
+        ([OPEN + "，", "坚决彻底干净全部消灭之！"], [OPEN + "，坚决彻底干净全部消灭之！"]),
+        ([OPEN + "降低15%、15%、", "19%。"], [OPEN + "降低15%、15%、19%。"]),
+        ([OPEN + "，", "（二）加强自身建设"], [OPEN + "，", "（二）加强自身建设"]),
+        # a link with quotes or a book title, its rest opening on a quote
+        (
+            [OPEN + "制定了贯彻国务院", "《政府信息公开条例》", "实施办法。"],
+            [OPEN + "制定了贯彻国务院《政府信息公开条例》实施办法。"],
+        ),
+        ([OPEN + "坚决清理", "整治", "“大棚房”。"], [OPEN + "坚决清理整治“大棚房”。"]),
+        # an item after a colon is not a link
+        (
+            [OPEN + "主要做了以下工作：", "一是落实振兴政策举措", "认真贯彻国务院文件精神。"],
+            [OPEN + "主要做了以下工作：", "一是落实振兴政策举措", "认真贯彻国务院文件精神。"],
+        ),
+    ],
+)
+def test_clauses_cut_after_a_comma_or_around_a_link_are_joined(paras, joined):
+    assert joined == rejoin_paragraphs(paras)[0]
