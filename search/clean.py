@@ -421,11 +421,12 @@ def wrap_width(lines: list[str]) -> int:
     return width if wider <= WRAP_MAX_WIDER * len(widths) else 0
 
 
-def _wrap_continues(last: str, line: str, *, by_indent: bool) -> bool:
+def _wrap_continues(last: str, line: str, *, by_indent: bool, full: bool) -> bool:
     if not _ends_sentence(last):
         return True  # a full line without an ending: the sentence goes on
     if by_indent:  # the file indents each paragraph: a line that is not indented continues
-        return not (is_heading(line) or LIST_ITEM.match(line))
+        # unless it is a heading (a full-width line is not one, whatever its words)
+        return not ((is_heading(line) and not full) or LIST_ITEM.match(line))
     # no indents: a full line that ends a sentence more often ends its paragraph too; a wrong
     # guess splits a paragraph between two sentences, which no phrase crosses
     return False
@@ -454,10 +455,11 @@ def unwrap_lines(
     open_line = False  # the last line in `out` ends on a full-width line: it may continue
     for line in lines:
         if open_line and line and not (by_indent and line in starts):
-            if _wrap_continues(out[-1], line, by_indent=by_indent):
+            full = display_width(line) >= width - _slack(width)
+            if _wrap_continues(out[-1], line, by_indent=by_indent, full=full):
                 out[-1] = _glue(out[-1], line)
                 joins[-1] += 1
-                open_line = display_width(line) >= width - _slack(width)
+                open_line = full
                 continue
         out.append(line)
         joins.append(0)
