@@ -32,7 +32,8 @@ DROP_LINES: tuple[re.Pattern[str], ...] = tuple(
         r"(【|\[)?\s*(打印本页|打印|关闭窗口|關閉窗口|关闭|返回顶部|返回頂部|收藏本页|纠错)\s*(】|\])?"
         r"(\s*(【|\[)?\s*(打印本页|打印|关闭窗口|關閉窗口|关闭|返回顶部|收藏本页)\s*(】|\])?)*",
         r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(\s+\d{1,2}:\d{2}(:\d{2})?)?",  # related-article timestamps
-        r"(访问次数|訪問次數|浏览次数|瀏覽次數|阅读次数|字号|字號)\s*[:：].{0,40}",
+        r"(访问次数|訪問次數|浏览次数|瀏覽次數|阅读次数|阅读量|閱讀量|浏览量|瀏覽量|点击量|點擊量"
+        r"|字号|字號|字体|字體)\s*[:：].{0,40}",
         r"(浏览次数|瀏覽次數|访问次数|訪問次數|阅读次数|閱讀次數|点击数|點擊數|点击量|點擊量)"
         r"\s*[:：]?\s*\d+\s*次?",
         # editor lines: 责任编辑：吴丽芳, 编辑：张三 审核：李四, （责任编辑：王伟）
@@ -89,10 +90,47 @@ CAPTION_TAIL_MAX = 20
 # An image dropped from a page leaves a gap of blank lines followed by its dated caption.
 DATED_CAPTION = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日.{4,120}[。）)]$")
 DATED_CAPTION_MIN_GAP = 3
+_NAME = r"[\u4e00-\u9fff·]{2,4}"
+_NAMES = _NAME + r"(?:\s*[、，, ]\s*" + _NAME + r")*"
+_MEDIA = (
+    r"[^\s，。,；;：:！？（）()]{1,16}?(?:网|網|报|報|社|台|新闻|新聞|客户端|客戶端|频道|頻道|融媒"
+    r"|日报|日報|晚报|晚報|电视|電視|广播|廣播)"
+)
+# Pieces of page furniture inside a line, whatever else the line holds.
 INLINE_DROPS: tuple[re.Pattern[str], ...] = (
     re.compile(r"[（(](责任编辑|責任編輯|责编|責編|编辑|編輯)\s*[:：][^（）()]{1,20}[)）]$"),
     re.compile(r"[（(]本版图片由[^（）()]{1,30}提供[)）]"),
     re.compile(r"[（(](图片|圖片|摄影|攝影)\s*[:：/][^（）()]{1,20}[)）]"),
+    # page meta with its value: 发表时间：2025-01-07 10:20, 发布时间: 2025年1月7日
+    re.compile(
+        r"(发表时间|發表時間|发布时间|發佈時間|發布時間|发布日期|發佈日期|更新时间|更新時間)\s*[:：]\s*"
+        r"(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(\s*\d{1,2}:\d{2}(:\d{2})?)?)?"
+    ),
+    # font-size switches: 【字体：大 中 小】, [字号:大][中][小], 字号：T|T
+    re.compile(
+        r"[【\[]\s*(字体|字體|字号|字號)\s*[:：]?[^】\]]{0,12}[】\]]"
+        r"(\s*[【\[][大中小默认]{1,2}[】\]])*"
+        r"|[【\[]?\s*(字体|字體|字号|字號)\s*[:：]\s*[大中小默认TＴ|\s]{0,12}[】\]]?(?=\s|$)"
+    ),
+    # photo credits: （新华社记者 张三 摄）, 宁夏日报记者 王鼎 摄 at a line's end
+    re.compile(r"[（(][^（）()。]{0,30}?" + _NAMES + r"\s*[/／]?\s*(摄|攝|供图|供圖)[)）]"),
+    re.compile(
+        r"(?:(?<=[。！？!?”’」])|^)\s*[^。！？!?，,；;]{0,30}?(记者|記者|通讯员|通訊員|摄影|攝影)"
+        r"\s*" + _NAMES + r"\s*[/／]?\s*(摄|攝)\s*$"
+    ),
+    # source notes: （来源：青海日报）, (稿源: 新华网)
+    re.compile(
+        r"[（(]\s*(来源|來源|稿源|转自|轉自|转载自|轉載自|来自|來自)\s*[:：]\s*[^（）()]{1,30}[)）]"
+    ),
+)
+
+# A news dateline opening a paragraph: 齐鲁网·闪电新闻1月13日讯, 新华社北京3月5日电（记者 王某）,
+# 本报讯 -- removed with what it says kept in the article's lead; the sentence after it stays.
+DATELINE_PREFIX = re.compile(
+    r"^[（(]?(?:" + _MEDIA + r"|本报|本報|本刊|本网|本網|本台)"
+    r"(?:[·・]?[^\s，。,；;：:！？（）()\d]{0,12}?)?"
+    r"(?:\d{4}年)?(?:\d{1,2}月\d{1,2}日|[一二三四五六七八九十〇零]{1,3}日)?(?:电|電|讯|訊)[)）]?"
+    r"(?:\s*[（(](?:记者|記者|通讯员|通訊員)[^（）()]{0,30}[)）]\s*|\s+|$|(?=[（(]?\d{1,2}月))"
 )
 # A hard footer in the first part of a file is page header furniture, not the end.
 HARD_FOOTER_MIN_POSITION = 0.5
@@ -131,6 +169,8 @@ class StrippedPage:
     lines: tuple[str, ...]
     published: str  # ISO date from a page-meta line, or ""
     dropped: int  # non-empty lines removed, for reporting
+    inline: int = 0  # pieces of furniture cut out of lines that stay (credits, datelines, ...)
+    datelines: tuple[str, ...] = ()  # news datelines cut from the start of paragraphs
 
 
 def page_date(line: str) -> str:
@@ -161,9 +201,28 @@ def _is_terminated(line: str) -> bool:
     return line.rstrip("”’\"')）》").endswith(tuple(TERMINAL))
 
 
+def strip_dateline(line: str) -> tuple[str, str]:
+    """(dateline, rest) for a paragraph opening with a news dateline, else ("", line)."""
+    m = DATELINE_PREFIX.match(line)
+    if not m or (m.end() < len(line) and not re.match(r"[\u4e00-\u9fff“\"（(\d]", line[m.end() :])):
+        return "", line
+    return m[0].strip(), line[m.end() :].strip()
+
+
+def drop_inline_furniture(line: str) -> tuple[str, int]:
+    """The line without its inline furniture (INLINE_DROPS), and how many pieces went."""
+    removed = 0
+    for pattern in INLINE_DROPS:
+        line, n = pattern.subn("", line)
+        removed += n
+    return line.strip(), removed
+
+
 def strip_boilerplate(lines: list[str]) -> StrippedPage:
     """Remove page furniture from stripped lines and pick up the page's publication date."""
     lines, dropped = drop_menus(lines)
+    inline = 0
+    datelines: list[str] = []
     total = sum(len(line) for line in lines) or 1
     kept: list[str] = []
     published = ""
@@ -173,9 +232,16 @@ def strip_boilerplate(lines: list[str]) -> StrippedPage:
     editor_open = False  # the previous non-empty line was an editor label without a name
     for index, raw in enumerate(lines):
         seen += len(raw)
-        line = raw.strip()
-        for pattern in INLINE_DROPS:
-            line = pattern.sub("", line).strip()
+        date = page_date(raw.strip())
+        if date:
+            published = published or date
+            dropped += 1
+            continue
+        line, removed = drop_inline_furniture(raw.strip())
+        dateline, line = strip_dateline(line)
+        if dateline:
+            datelines.append(dateline)
+            removed += 1
         if not line:
             blank_run += 1
             kept.append("")
@@ -183,15 +249,11 @@ def strip_boilerplate(lines: list[str]) -> StrippedPage:
                 continue
             dropped += 1  # the line held nothing but an inline drop
             continue
+        inline += removed
         gap, blank_run = blank_run, 0
         if is_hard_footer(line) and seen >= HARD_FOOTER_MIN_POSITION * total:
             dropped += sum(1 for rest in lines[index:] if rest.strip())
             break
-        date = page_date(line)
-        if date:
-            published = published or date
-            dropped += 1
-            continue
         if editor_open and EDITOR_NAME.fullmatch(line):
             editor_open = False
             dropped += 1
@@ -213,4 +275,10 @@ def strip_boilerplate(lines: list[str]) -> StrippedPage:
             dropped += 1
             continue
         kept.append(line)
-    return StrippedPage(lines=tuple(kept), published=published, dropped=dropped)
+    return StrippedPage(
+        lines=tuple(kept),
+        published=published,
+        dropped=dropped,
+        inline=inline,
+        datelines=tuple(datelines),
+    )

@@ -7,10 +7,20 @@ article and paragraph boundaries (pinyin glosses and lost characters: search.glo
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections import Counter
+from dataclasses import replace
 
 from search.boilerplate import TERMINAL, strip_boilerplate
 from search.documents import ArticleDraft, Block
-from search.glosses import HAN, HAN_RANGE, mark_lost_characters, remove_pinyin_glosses
+from search.glosses import (
+    HAN,
+    HAN_RANGE,
+    is_mojibake_line,
+    mark_lost_characters,
+    remove_pinyin_glosses,
+    replace_mojibake_runs,
+)
 from search.pages import (
     ORPHAN_TAG,
     decode_escapes,
@@ -19,6 +29,7 @@ from search.pages import (
     normalize_spacing,
     unescape_entities,
 )
+from search.segment import cut
 
 _CJK_PUNCT = "\u3001-\u3003\u3008-\u3011\u3014-\u301f\uff01-\uff0f\uff1a-\uff1f\u2014\u2026\u201c\u201d\u2018\u2019\u00b7"
 
@@ -63,6 +74,73 @@ def remove_pdf_spaces(line: str) -> str:
     if is_balanced_phrases(line):
         return line
     return PDF_GAP.sub("", line)
+
+
+# Spaces a Chinese text means: between the phrases of a slogan in quotes (“好品山东 商行天下”),
+# between joint issuers in a document title (《中共中央 国务院关于…》), between the items of
+# a list of names or terms on a line of its own (主任 王伟 李明 张强).
+_QUOTED_PHRASES = re.compile(f'(?<=[“「‘"])[{HAN_RANGE}]{{2,8}}( [{HAN_RANGE}]{{2,8}})+(?=[”」’"])')
+_JOINT_ISSUERS = re.compile(
+    f"(?<=《)([{HAN_RANGE}]{{2,12}}(中央|国务院|國務院|办公厅|辦公廳|委员会|委員會|政府|部|委|局|厅|廳|署)"
+    f" )+(?=[{HAN_RANGE}])"
+)
+# a run-in heading or a glossary term before its text: `美丽乡村 按照…`, `数字养老 指利用…`
+_RUN_IN = re.compile(
+    f"^(?:[（(][一二三四五六七八九十\\d]{{1,3}}[)）]|[一二三四五六七八九十]+、|\\d{{1,2}}[.．、])?"
+    f'[{HAN_RANGE}“”"]{{2,8}} (?=[{HAN_RANGE}“"].{{8}})'
+)
+_HAN_SPACE = re.compile(f"(?<=[{HAN_RANGE}]) (?=[{HAN_RANGE}])")
+# inside a title in 《》 a space may stand for a comma between two clauses
+_BOOK_TITLE = re.compile("《[^《》]{1,80}》")
+_CLAUSE_SPACE = re.compile(f"(?<=[{HAN_RANGE}]{{4}}) (?=[{HAN_RANGE}]{{4}})")
+# a space beside full-width punctuation never separates anything
+_PUNCT_SPACE = re.compile(f"(?<=[{_CJK_PUNCT}]) +| +(?=[{_CJK_PUNCT}])")
+LIST_PART_MAX = 4
+
+
+def _is_term_list(line: str) -> bool:
+    parts = line.split(" ")
+    return (
+        len(parts) >= 3
+        and all(0 < len(p) <= LIST_PART_MAX for p in parts)
+        and not any(mark in line for mark in "，。；、")
+    )
+
+
+def remove_word_spaces(line: str) -> tuple[str, int]:
+    """Remove spaces that split a word or a sentence (`农产 品`, `综 合性港口`, `规矩， 心系`):
+    extraction debris in any file, not only PDF copies. Spaces the text means stay: balanced
+    title phrases, quoted slogans, joint issuers in a title, lists of names, the space after
+    a run-in heading or glossary term at the start of a line; and spaces
+    between Han characters and Latin letters or digits (`2024 年` is a house style).
+
+    Returns the line and the number of spaces removed.
+    """
+    if " " not in line or is_balanced_phrases(line) or _is_term_list(line):
+        return line, 0
+    kept = {
+        m.start() + i
+        for pattern in (_QUOTED_PHRASES, _JOINT_ISSUERS)
+        for m in pattern.finditer(line)
+        for i, ch in enumerate(m[0])
+        if ch == " "
+    }
+    for title in _BOOK_TITLE.finditer(line):  # 《举办…啤酒节 焕发老商埠…》: a clause break
+        for m in _CLAUSE_SPACE.finditer(line, title.start(), title.end()):
+            if not _splits_word(line[: m.start()], line[m.end() :]):
+                kept.add(m.start())
+    run_in = _RUN_IN.match(line)
+    if run_in and not _splits_word(line[: run_in.end() - 1], line[run_in.end() :]):
+        kept.add(run_in.end() - 1)  # unless the space cuts a word: `农产 品市场准入`
+    drop = {
+        i
+        for pattern in (_HAN_SPACE, _PUNCT_SPACE)
+        for m in pattern.finditer(line)
+        for i in range(m.start(), m.end())
+        if i not in kept
+    }
+    out = "".join(ch for i, ch in enumerate(line) if i not in drop)
+    return out, len(drop)
 
 
 # --- line kinds --------------------------------------------------------------------------
@@ -153,7 +231,7 @@ def subtitle_of(text: str) -> str:
 OPENERS = "《（(“‘「『【["
 NEVER_STARTS = "》）)”’」』】],，、。；;：:！!？?"
 LIST_ITEM = re.compile(
-    r"^([-—―－─▲●■□◆]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、.．])"
+    r"^([-—―－─▲●■□◆]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、.．](?!\d))"
 )
 LEAD_IN = re.compile(
     r"^[^，,。；;：:！？]{2,16}[。：:！？]"
@@ -163,9 +241,15 @@ PARALLEL_PREFIX = 3
 
 
 def _glue(left: str, right: str) -> str:
-    if left[-1:].isascii() and left[-1:].isalnum() and right[:1].isascii() and right[:1].isalnum():
+    # two Latin words keep their space; `PM` + `2.5` (a subscript on its own line) does not
+    if left[-1:].isascii() and left[-1:].isalpha() and right[:1].isascii() and right[:1].isalpha():
         return f"{left} {right}"
     return left + right
+
+
+def _ends_mid_sentence(text: str) -> bool:
+    """Ends on a character a sentence cannot end on: a Han character, a comma, a 、."""
+    return bool(HAN.match(text[-1:])) or text.endswith(("，", ",", "、"))
 
 
 def _must_join(left: str, right: str) -> bool:
@@ -193,20 +277,53 @@ def _is_open_paragraph(text: str) -> bool:
 
 
 def _continues(left: str, right: str, before: str = "") -> bool:
-    return _is_open_paragraph(left) and not _starts_paragraph(right, left, before)
+    if not _is_open_paragraph(left):
+        return False
+    if _splits_word(left, right) and not (LIST_ITEM.match(right) or is_heading(right)):
+        return True  # `…问题在` / `于我们自己如何学习。…`: the break fell inside 在于
+    if left.endswith(("，", "、")):
+        # no paragraph ends on a comma: only a heading or a list item after it opens one
+        return not (is_heading(right) or LIST_ITEM.match(right) or SALUTATION.match(right))
+    if HAN.match(left[-1:]) and right[:1] in CONTINUATION_STARTS:
+        # `…手工业和服务性行业` / `也将是劳动就业的一个辅助方面。`: a lead-in shape after a
+        # clause cut off on a Han character, opening on a word no sentence opens with
+        return not (is_heading(right) or LIST_ITEM.match(right))
+    return not _starts_paragraph(right, left, before)
 
 
-LINK_TEXT = re.compile(f"[{HAN_RANGE}A-Za-z0-9]{{1,12}}")
+# Particles, conjunctions and adverbs that go on a sentence and do not open a paragraph, nor
+# begin a word that could (过 of 过去, 和 of 和谐, 地 of 地方, 及 of 及时 are left out)
+CONTINUATION_STARTS = frozenset("也于之的而则且亦了着")
+
+
+SHORT_LEAD_IN = 4  # `答卷。` is the tail of a sentence, a lead-in names a task
+
+
+def _splits_word(left: str, right: str) -> bool:
+    """True when a break between two Han characters falls inside a word (jieba's cut of the
+    text around the break has a word across it), or leaves too short a lead-in after it."""
+    if not (HAN.match(left[-1:]) and HAN.match(right[:1])):
+        return False
+    lead = LEAD_IN.match(right)
+    if lead and len(lead[0]) <= SHORT_LEAD_IN:
+        return True
+    tail = left[-8:]
+    return any(w.start < len(tail) < w.end for w in cut(tail + right[:8]))
+
+
+LINK_TEXT = re.compile(f"[{HAN_RANGE}A-Za-z0-9“”《》%.]{{1,16}}")
 
 
 def _is_link_split(left: str, link: str, right: str) -> bool:
     # Scraped pages put each hyperlink on a line of its own: `…纳入` / `法制` / `化、规范化轨道。`
     return (
         _is_open_paragraph(left)
+        and not left.endswith(("：", ":"))  # `…以下六项工作：` / `一是…`: an item, not a link
         and bool(LINK_TEXT.fullmatch(link))
-        and not is_heading(right)
+        # a heading-shaped rest is a heading only when numbered or after a finished clause
+        and not (is_heading(right) and (NUMBERED.match(right) or not _ends_mid_sentence(left)))
         and not LIST_ITEM.match(right)
-        and not right.startswith(("“", '"', "「"))
+        and not (right.startswith(("“", '"', "「")) and not _ends_mid_sentence(left))
         and not (SALUTATION.match(right) or subtitle_of(right) or is_byline(right))
     )
 
@@ -229,30 +346,124 @@ def _untangle_columns(paras: list[str], i: int) -> bool:
     return True
 
 
-def rejoin_paragraphs(paras: list[str], *, pdf: bool = False) -> tuple[list[str], int]:
-    """Join paragraphs split by line breaks where one clearly continues the other.
+Repairs = Counter  # kind -> count, carried beside each line or paragraph
 
-    Returns the paragraphs and the number of joins made.
-    """
-    out = list(paras)
-    joins = 0
+
+def _rejoin(
+    paras: list[str], fixes: list[Repairs], *, pdf: bool = False
+) -> tuple[list[str], list[Repairs]]:
+    out, fixes = list(paras), list(fixes)
+    kind = "broken_paragraphs_joined"
     i = 0
     while i < len(out) - 1:
         left, right = out[i], out[i + 1]
         before = out[i - 1] if i else ""
         after = out[i + 2] if i + 2 < len(out) else ""
-        if after and _is_link_split(left, right, after):
+        if after and _is_link_split(left, right, after) and not _starts_article(out, i + 2):
             out[i : i + 3] = [left + right + after]
-            joins += 2
+            fixes[i : i + 3] = [fixes[i] + fixes[i + 1] + fixes[i + 2] + Counter({kind: 2})]
             continue
         if _must_join(left, right) or _continues(left, right, before):
             out[i : i + 2] = [_glue(left, right)]
-            joins += 1
+            fixes[i : i + 2] = [fixes[i] + fixes[i + 1] + Counter({kind: 1})]
             continue
         if pdf and _untangle_columns(out, i):
-            joins += 2
+            a, b, c, d = fixes[i : i + 4]
+            fixes[i : i + 4] = [a + c + Counter({kind: 1}), b + d + Counter({kind: 1})]
             continue
         i += 1
+    return out, fixes
+
+
+def rejoin_paragraphs(paras: list[str], *, pdf: bool = False) -> tuple[list[str], int]:
+    """Join paragraphs split by line breaks where one clearly continues the other.
+
+    Returns the paragraphs and the number of joins made.
+    """
+    out, fixes = _rejoin(paras, [Counter() for _ in paras], pdf=pdf)
+    return out, sum(f["broken_paragraphs_joined"] for f in fixes)
+
+
+# --- fixed-width wrapping ----------------------------------------------------------------
+# Text copied out of a PDF, or typed into a plain-text window, breaks every line at the
+# same width: most lines are then within a few columns of one width, while the lines of
+# ordinary text (one paragraph each) have every length. A wrapped paragraph ends with a
+# shorter line; a new one may also start indented.
+
+WRAP_MIN_WIDTH = 20  # columns; shorter lines say nothing about wrapping
+WRAP_MIN_LINES = 6
+WRAP_MIN_SHARE = 0.4  # of the lines at least WRAP_MIN_WIDTH wide
+WRAP_MAX_WIDER = 0.1  # lines wider than the wrap width: a few (a URL, a table row)
+WRAP_SLACK = 4  # columns a full line may fall short (a word or a punctuation mark moved on)
+WRAP_SLACK_SHARE = 1 / 8  # ... or this share of a wide line (an indent, a run of digits)
+
+
+def _slack(width: int) -> int:
+    return max(WRAP_SLACK, int(width * WRAP_SLACK_SHARE))
+
+
+def display_width(text: str) -> int:
+    """Columns the text takes in a monospaced font: 2 for CJK (wide) characters."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def wrap_width(lines: list[str]) -> int:
+    """The width the lines were wrapped at, or 0 when they were not hard-wrapped."""
+    widths = [w for w in (display_width(line) for line in lines) if w >= WRAP_MIN_WIDTH]
+    if len(widths) < WRAP_MIN_LINES:
+        return 0
+    counts = Counter(widths)
+    near = {w: sum(counts[v] for v in range(w - _slack(w), w + 1)) for w in counts}
+    width = max(near, key=lambda w: (near[w], w))
+    wider = sum(1 for w in widths if w > width)
+    if near[width] < max(WRAP_MIN_LINES, WRAP_MIN_SHARE * len(widths)):
+        return 0
+    return width if wider <= WRAP_MAX_WIDER * len(widths) else 0
+
+
+def _wrap_continues(last: str, line: str, *, by_indent: bool, full: bool) -> bool:
+    if not _ends_sentence(last):
+        return True  # a full line without an ending: the sentence goes on
+    if by_indent:  # the file indents each paragraph: a line that is not indented continues
+        # unless it is a heading (a full-width line is not one, whatever its words)
+        return not ((is_heading(line) and not full) or LIST_ITEM.match(line))
+    # no indents: a full line that ends a sentence more often ends its paragraph too; a wrong
+    # guess splits a paragraph between two sentences, which no phrase crosses
+    return False
+
+
+def unwrap_lines(
+    lines: list[str], indented: frozenset[str] = frozenset()
+) -> tuple[list[str], list[int]]:
+    """Rejoin the lines of hard-wrapped text into paragraphs ("" lines stay breaks).
+
+    A full-width line continues on the next line unless that line is indented, or the full
+    line ends a sentence (and, in a file that indents paragraphs, the next line is a heading
+    or a list item; in one that does not, whatever it is).
+    `indented` holds the lines that were indented in the raw file; indentation marks
+    paragraphs only when a minority of lines have it. Returns the lines and, for each, the
+    number of wrapped lines joined onto it.
+    """
+    text_lines = [line for line in lines if line]
+    width = wrap_width(text_lines)
+    if not width:
+        return list(lines), [0] * len(lines)
+    starts = {line for line in text_lines if line in indented}
+    by_indent = 0 < len(starts) < len(text_lines) / 2
+    out: list[str] = []
+    joins: list[int] = []
+    open_line = False  # the last line in `out` ends on a full-width line: it may continue
+    for line in lines:
+        if open_line and line and not (by_indent and line in starts):
+            full = display_width(line) >= width - _slack(width)
+            if _wrap_continues(out[-1], line, by_indent=by_indent, full=full):
+                out[-1] = _glue(out[-1], line)
+                joins[-1] += 1
+                open_line = full
+                continue
+        out.append(line)
+        joins.append(0)
+        open_line = bool(line) and display_width(line) >= width - _slack(width)
     return out, joins
 
 
@@ -289,8 +500,9 @@ def _starts_article(paras: list[str], i: int) -> bool:
     return i + 1 < len(paras) and is_title_line(paras[i]) and bool(subtitle_of(paras[i + 1]))
 
 
-def split_articles(paras: list[str]) -> list[list[str]]:
-    """Cut a file's paragraphs into articles at each title line followed by a subtitle line.
+def article_spans(paras: list[str]) -> list[tuple[int, int]]:
+    """(begin, end) of each article in a file's paragraphs: a new one starts at each title
+    line followed by a subtitle line.
 
     A short unpunctuated line just before a new title cannot be a heading (nothing follows
     it in its article), so it is an OCR fragment and is dropped.
@@ -303,24 +515,55 @@ def split_articles(paras: list[str]) -> list[list[str]]:
             is_heading(p) or is_title_line(p) for p in previous
         ):
             starts.append(i)
-    pieces = []
+    spans = []
     for begin, end in zip([0, *starts], [*starts, len(paras)], strict=True):
-        piece = paras[begin:end]
-        while end != len(paras) and piece and len(piece[-1]) <= JUNK_MAX and is_heading(piece[-1]):
-            if re.search(r"[\s\W]", piece[-1]):
+        last = end
+        while last != len(paras) and last > begin and len(paras[last - 1]) <= JUNK_MAX:
+            if not is_heading(paras[last - 1]) or re.search(r"[\s\W]", paras[last - 1]):
                 break  # punctuation or spaces: a real heading shape, keep it
-            piece.pop()
-        if piece:
-            pieces.append(piece)
-    return pieces
+            last -= 1
+        if last > begin:
+            spans.append((begin, last))
+    return spans
+
+
+def split_articles(paras: list[str]) -> list[list[str]]:
+    """The paragraphs of each article of a file (see article_spans)."""
+    return [paras[begin:end] for begin, end in article_spans(paras)]
 
 
 FRONT_MATTER_MAX = 12  # paragraphs between a title and a salutation that may be a cover page
 COVER_LINE_MAX = 40
 
 
-def build_article(paras: list[str], published: str = "") -> ArticleDraft:
-    """Title, subtitle, lead and blocks of one article's paragraphs."""
+DUPLICATE_MIN = 15  # shorter paragraphs may repeat on purpose (`同志们：`, a refrain)
+
+
+def _dedup_key(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def drop_duplicates(blocks: list[Block]) -> tuple[list[Block], int]:
+    """Keep the first of paragraphs repeated word for word within an article (a page that
+    printed its notes twice); headings and short lines may repeat."""
+    seen: set[str] = set()
+    kept: list[Block] = []
+    for block in blocks:
+        key = _dedup_key(block.text)
+        if not block.is_heading and len(key) >= DUPLICATE_MIN:
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(block)
+    return kept, len(blocks) - len(kept)
+
+
+def build_article(
+    paras: list[str], published: str = "", repairs: Counter[str] | None = None
+) -> ArticleDraft:
+    """Title, subtitle, lead and blocks of one article's paragraphs; `repairs` counts what
+    cleaning did to them (duplicates dropped here are added)."""
+    repairs = Counter(repairs or {})
     rest = list(paras)
     lead: list[str] = []
     while rest and (is_byline(rest[0]) or is_dateline(rest[0])):
@@ -339,31 +582,98 @@ def build_article(paras: list[str], published: str = "") -> ArticleDraft:
     while rest and (is_byline(rest[0]) or is_dateline(rest[0])):
         lead.append(rest.pop(0))
     lead.extend(p for p in rest if is_byline(p))
-    blocks = tuple(Block(p, is_heading(p)) for p in rest if not is_byline(p))
+    blocks, duplicates = drop_duplicates(
+        [Block(p, is_heading(p)) for p in rest if not is_byline(p)]
+    )
+    repairs["duplicates_dropped"] += duplicates
     if not published:
         dates = [DATE.search(p) for p in lead]
         found = next((m for m in dates if m), None)
         if found:
             published = f"{int(found['y']):04d}-{int(found['m']):02d}-{int(found['d']):02d}"
     return ArticleDraft(
-        title=title, subtitle=subtitle, blocks=blocks, published=published, lead="\n".join(lead)
+        title=title,
+        subtitle=subtitle,
+        blocks=tuple(blocks),
+        published=published,
+        lead="\n".join(lead),
+        repairs=tuple(sorted((kind, n) for kind, n in repairs.items() if n)),
     )
 
 
+_INDENT = re.compile(r"^[ \t\u3000\u00a0]+\S")
+
+
+def indented_lines(text: str) -> frozenset[str]:
+    """The (normalized) lines that start indented in a raw text: paragraph starts."""
+    return frozenset(normalize_spacing(line) for line in text.split("\n") if _INDENT.match(line))
+
+
+def _clean_line(line: str, *, pdf: bool) -> tuple[str, Repairs]:
+    fixes: Repairs = Counter()
+    line, runs = replace_mojibake_runs(line)
+    fixes["mojibake_runs_replaced"] += runs
+    if pdf:
+        cleaned = remove_pdf_spaces(line)
+        fixes["spaces_removed"] += len(line) - len(cleaned)
+        return cleaned, fixes
+    if is_byline(line):  # names: 本报通讯员 张进 于桐
+        return line, fixes
+    line, spaces = remove_word_spaces(line)
+    fixes["spaces_removed"] += spaces
+    return line, fixes
+
+
 def parse_document(text: str, *, is_html: bool = False) -> list[ArticleDraft]:
-    """Clean one raw file and cut it into articles (most files hold one; none if all noise)."""
+    """Clean one raw file and cut it into articles (most files hold one; none if all noise).
+
+    Each article's `repairs` counts what was mended or dropped in it; furniture and
+    datelines removed from the page as a whole are counted on the first article.
+    """
     if is_html or has_tag_remnants(text):
         text = html_to_text(text)
     else:
         text = unescape_entities(text)
     text = decode_escapes(text)
     text = ORPHAN_TAG.sub("", text)
+    indented = indented_lines(text)
     text = normalize_spacing(text)
     text, glosses = remove_pinyin_glosses(text)
     text = mark_lost_characters(text, damaged=glosses > 0)
     page = strip_boilerplate(text.split("\n"))
-    pdf = has_pdf_signature("\n".join(page.lines))
-    lines = [remove_pdf_spaces(line) for line in page.lines] if pdf else list(page.lines)
-    paras, _ = rejoin_paragraphs([line for line in lines if line], pdf=pdf)
-    paras = [piece for para in paras for piece in split_long_paragraph(para)]
-    return [build_article(piece, page.published) for piece in split_articles(paras)]
+    lines, wrapped = unwrap_lines(list(page.lines), indented)
+    pdf = has_pdf_signature("\n".join(lines))
+    paras: list[str] = []
+    fixes: list[Repairs] = []
+    pending: Repairs = Counter()  # what was dropped before the next kept paragraph
+    for line, joins in zip(lines, wrapped, strict=True):
+        if not line:
+            continue
+        if is_mojibake_line(line):
+            pending["mojibake_lines_dropped"] += 1
+            continue
+        line, fix = _clean_line(line, pdf=pdf)
+        fix["wrapped_lines_joined"] += joins
+        paras.append(line)
+        fixes.append(fix + pending)
+        pending = Counter()
+    paras, fixes = _rejoin(paras, fixes, pdf=pdf)
+    pieces = [split_long_paragraph(para) for para in paras]
+    fixes = [
+        fix if i == 0 else Counter()
+        for fix, ps in zip(fixes, pieces, strict=True)
+        for i in range(len(ps))
+    ]
+    paras = [piece for ps in pieces for piece in ps]
+    drafts = []
+    for n, (begin, end) in enumerate(article_spans(paras)):
+        repairs = sum(fixes[begin:end], Counter())
+        if n == 0:
+            repairs["furniture_removed"] += page.dropped + page.inline
+            repairs += pending
+        draft = build_article(paras[begin:end], page.published, repairs)
+        if n == 0 and page.datelines:
+            lead = "\n".join([draft.lead, *page.datelines] if draft.lead else page.datelines)
+            draft = replace(draft, lead=lead)
+        drafts.append(draft)
+    return drafts

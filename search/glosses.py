@@ -5,9 +5,12 @@ left by reading aids, and CJK characters lost to `?` or U+FFFD in a wrong encodi
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from pypinyin.pinyin_dict import pinyin_dict
+
+from search.normalize import to_simplified
 
 HAN_RANGE = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 HAN = re.compile(f"[{HAN_RANGE}]")
@@ -97,3 +100,67 @@ def mark_lost_characters(text: str, *, damaged: bool = False) -> str:
         return run
 
     return _LOST_RUN.sub(replace, text)
+
+
+# --- mojibake ----------------------------------------------------------------------------
+# Text decoded with the wrong codec (UTF-8 read as GBK and back, a font's private glyphs)
+# turns into runs of characters no report uses: Han characters outside GB 2312 even after
+# Traditional -> Simplified (GB 2312 holds the 6,763 characters of ordinary printed
+# Chinese), private-use and unassigned code points. A real line has at most a rare name
+# or place character here and there; mojibake has them in runs.
+
+MOJIBAKE_MIN_RARE = 3  # fewer rare characters is a name or a place, whatever the share
+MOJIBAKE_LINE_SHARE = 0.3  # a line this rare is mojibake through and through: dropped
+MOJIBAKE_RUN_SHARE = 0.5  # a stretch at least this rare inside a good line: replaced by 〓
+MOJIBAKE_RUN_GAP = 3  # common characters allowed between two rare ones inside a run
+
+
+@lru_cache(maxsize=65536)
+def is_rare_character(ch: str) -> bool:
+    """True for a character a report would not contain: private use, unassigned, a
+    surrogate, or a Han character that is not in GB 2312 even in its Simplified form."""
+    category = unicodedata.category(ch)
+    if category in ("Co", "Cn", "Cs") or ch == LOST_MARK:
+        return True
+    if not HAN.match(ch):
+        return False
+    simple = to_simplified(ch)
+    try:
+        simple.encode("gb2312")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _rare_positions(line: str) -> list[int]:
+    return [i for i, ch in enumerate(line) if is_rare_character(ch)]
+
+
+def is_mojibake_line(line: str) -> bool:
+    """A line made mostly of characters no report contains (see is_rare_character)."""
+    rare = [i for i in _rare_positions(line) if line[i] != LOST_MARK]
+    letters = sum(1 for ch in line if not ch.isspace())
+    return len(rare) >= MOJIBAKE_MIN_RARE and len(rare) >= MOJIBAKE_LINE_SHARE * letters
+
+
+def mojibake_runs(line: str) -> list[tuple[int, int]]:
+    """(start, end) of each dense run of rare characters inside a line."""
+    runs: list[tuple[int, int]] = []
+    group: list[int] = []
+    for i in [*_rare_positions(line), len(line) + MOJIBAKE_RUN_GAP + 1]:
+        if group and i - group[-1] > MOJIBAKE_RUN_GAP + 1:
+            start, end = group[0], group[-1] + 1
+            real = [j for j in group if line[j] != LOST_MARK]
+            if len(real) >= MOJIBAKE_MIN_RARE and len(group) >= MOJIBAKE_RUN_SHARE * (end - start):
+                runs.append((start, end))
+            group = []
+        group.append(i)
+    return runs
+
+
+def replace_mojibake_runs(line: str) -> tuple[str, int]:
+    """The line with each dense run of rare characters replaced by one 〓, and the count."""
+    runs = mojibake_runs(line)
+    for start, end in reversed(runs):
+        line = line[:start] + LOST_MARK + line[end:]
+    return line, len(runs)

@@ -28,9 +28,11 @@ def _fold_char(ch: str) -> str:
     """NFKC and lower case of one character, kept only where it stays one character."""
     if ch.isascii():
         return ch.lower()
+    if unicodedata.decomposition(ch).startswith("<circle>"):
+        return ch  # ① is a list marker, not the digit 1: `①` must find ①, not every 1
     folded = unicodedata.normalize("NFKC", ch)
     if len(folded) != 1:
-        # ①, ㈠, … would grow: keep them as they are so offsets stay true.
+        # ⑴, ⒈, ㈠, … would grow: keep them as they are so offsets stay true.
         return ch
     return folded.lower() if len(folded.lower()) == 1 else folded
 
@@ -60,7 +62,9 @@ def _t2s(text: str) -> str:
 
 
 def search_key(text: str) -> str:
-    """Fold text for matching: NFKC, lower case, Traditional -> Simplified. Same length as text."""
+    """Fold text for matching: NFKC, lower case, Traditional -> Simplified. Same length as text.
+
+    Enclosed numerals (①, ⑩, ⑴, ⒈, ㊀) stay as written."""
     if not text:
         return text
     folded = text.translate(_FOLD)

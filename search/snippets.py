@@ -11,9 +11,18 @@ import re
 from collections.abc import Sequence
 from html import escape
 
+from search.glosses import LOST_MARK
 from search.normalize import search_key
 
 SNIPPET_CHARS = 160
+# 〓 stands for a character lost on the way to us; shown as a placeholder that says so
+LOST_HTML = f'<span class="lost" title="原文此处字符缺失">{LOST_MARK}</span>'
+
+
+def escape_text(text: str) -> str:
+    """Text as HTML: everything escaped, each lost character (〓) as a labelled placeholder."""
+    return escape(text).replace(LOST_MARK, LOST_HTML)
+
 _SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』\"')）]*")
 
 
@@ -44,7 +53,7 @@ def match_spans(text: str, keys: Sequence[str], key_text: str | None = None) -> 
 
 
 def mark(text: str, spans: Sequence[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
-    """text[start:end] as HTML: spans in <mark>, everything escaped."""
+    """text[start:end] as HTML: spans in <mark>, everything escaped, 〓 as a placeholder."""
     end = len(text) if end is None else end
     out = []
     pos = start
@@ -52,10 +61,10 @@ def mark(text: str, spans: Sequence[tuple[int, int]], start: int = 0, end: int |
         s, e = max(s, start), min(e, end)
         if s >= e:
             continue
-        out.append(escape(text[pos:s]))
-        out.append(f"<mark>{escape(text[s:e])}</mark>")
+        out.append(escape_text(text[pos:s]))
+        out.append(f"<mark>{escape_text(text[s:e])}</mark>")
         pos = e
-    out.append(escape(text[pos:end]))
+    out.append(escape_text(text[pos:end]))
     return "".join(out)
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from search.clean import (
     build_article,
+    display_width,
     has_pdf_signature,
     is_byline,
     is_heading,
@@ -16,12 +17,15 @@ from search.clean import (
     parse_document,
     rejoin_paragraphs,
     remove_pdf_spaces,
+    remove_word_spaces,
     split_articles,
     split_long_paragraph,
     subtitle_of,
+    unwrap_lines,
+    wrap_width,
 )
 from search.documents import ArticleDraft, Block
-from search.glosses import LOST_MARK
+from search.glosses import LOST_MARK, is_mojibake_line, mojibake_runs
 from search.pages import (
     decode_escapes,
     html_to_text,
@@ -35,6 +39,7 @@ GOVREPORTS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "govrep
 BODY = (
     "市政协坚持围绕中心、服务大局，深入开展调查研究，提出意见建议50余条，推动解决了一批实际问题。"
 )
+BODY2 = "围绕加快转变经济发展方式，组织委员深入企业调研，形成专题报告3篇，得到市委主要领导批示。"
 OPEN = "市政协坚持围绕中心、服务大局，深入开展调查研究，组织委员就建筑垃圾渣土治理开展专项视察，市各民主党派参加政协调研视察"
 
 
@@ -157,12 +162,12 @@ def test_unescape_entities(raw, decoded):
 
 def test_literal_escapes_and_entities_give_paragraphs():
     raw = (
-        f"县政府工作报告\n\n各位代表：\\r\\n{BODY}\\r\\n&nbsp;\\r\\n一、工作回顾\\r\\n&nbsp; {BODY}"
+        f"县政府工作报告\n\n各位代表：\\r\\n{BODY}\\r\\n&nbsp;\\r\\n一、工作回顾\\r\\n&nbsp; {BODY2}"
     )
     [article] = parse_document(raw)
     assert (
         "县政府工作报告",
-        (Block("各位代表："), Block(BODY), Block("一、工作回顾", True), Block(BODY)),
+        (Block("各位代表："), Block(BODY), Block("一、工作回顾", True), Block(BODY2)),
     ) == (article.title, article.blocks)
 
 
@@ -387,10 +392,11 @@ def test_split_long_paragraph_keeps_closers_with_their_sentence():
 
 
 def test_a_file_without_line_breaks_gives_bounded_paragraphs():
-    text = "某县政府工作报告\n" + BODY * 20_000  # 960,000 characters on one line
+    # 960,000 characters on one line, every sentence its own (repeats would be dropped)
+    text = "某县政府工作报告\n" + "".join(BODY.replace("50", str(n)) for n in range(20_000))
     [article] = parse_document(text)
     lengths = {len(b.text) for b in article.blocks}
-    assert ("某县政府工作报告", 646, True) == (
+    assert ("某县政府工作报告", 666, True) == (
         article.title,
         len(article.blocks),
         max(lengths) <= 1500,
@@ -441,12 +447,12 @@ def test_build_article_moves_cover_page_before_salutation_into_lead():
         "各位委员:",
         BODY,
         "一、2024年工作回顾",
-        BODY,
+        BODY2,
     ]
     assert ArticleDraft(
         title=paras[0],
         subtitle="",
-        blocks=(Block("各位委员:"), Block(BODY), Block("一、2024年工作回顾", True), Block(BODY)),
+        blocks=(Block("各位委员:"), Block(BODY), Block("一、2024年工作回顾", True), Block(BODY2)),
         published="2025-01-07",
         lead="中国人民政治协商会议\n工作报\n——202517日在政协第届济南市\n王书信",
     ) == build_article(paras, "2025-01-07")
@@ -586,3 +592,231 @@ def test_seed_000_headings_and_caption_gap():
     assert any(
         "参加政协调研视察活动，开展各类调研、协商、监督75场次" in b.text for b in article.blocks
     )
+
+
+# --- hard wraps, broken sentences, word spaces, duplicates, mojibake, repairs ---------------
+
+# Paragraphs in the styles of a provincial report, a county report and a CPPCC report.
+WRAP_SOURCE = [
+    "过去一年，面对复杂严峻的外部环境，我们坚持稳中求进工作总基调，完整准确全面贯彻新发展理念，"
+    "全省地区生产总值增长5.4%，一般公共预算收入增长6.1%，城乡居民人均可支配收入分别增长4.8%和6.9%。",
+    "坚持把优化营商环境作为“一号改革工程”，深化“放管服”改革，全力营造公平规范的法制环境、"
+    "优质高效的服务环境，新登记经营主体12.3万户，民间投资增长8.2%。",
+    "市政协围绕乡村振兴、生态保护等重点课题开展专题协商12次，提出意见建议160余条，"
+    "推动农产品市场准入制度落地见效，助力综合性港口群建设。",
+    "今年要抓好以下重点工作：扎实推进新型工业化，加快建设现代化产业体系，"
+    "规模以上工业增加值增长6%左右，数字经济核心产业增加值占比提高到10.5%。",
+    "县委、县政府坚持把保障和改善民生作为一切工作的出发点和落脚点，"
+    "全年民生支出占一般公共预算支出的比重达到80.3%，新增城镇就业3260人。",
+]
+
+
+def hard_wrap(paragraphs: list[str], width: int, indent: str = "") -> str:
+    """The paragraphs as a PDF copy gives them: a line break every `width` columns
+    (a Han character takes two, a digit one)."""
+    lines = []
+    for para in paragraphs:
+        line = indent
+        for ch in para:
+            if display_width(line + ch) > width * 2:
+                lines.append(line)
+                line = ""
+            line += ch
+        lines.append(line)
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("indent", ["", "\u3000\u3000"])
+@pytest.mark.parametrize("width", [24, 38])
+def test_hard_wrapped_text_is_rejoined_into_its_paragraphs(width, indent):
+    raw = "某省政府工作报告\n" + hard_wrap(WRAP_SOURCE, width, indent)
+    [article] = parse_document(raw)
+    wrapped = raw.count("\n") - len(WRAP_SOURCE)
+    assert (WRAP_SOURCE, wrapped) == (
+        [b.text for b in article.blocks],
+        dict(article.repairs).get("wrapped_lines_joined", 0)
+        + dict(article.repairs).get("broken_paragraphs_joined", 0),
+    )
+
+
+def test_unwrap_keeps_ragged_text_as_it_is():
+    # one paragraph a line, every length: what a web page or a typed report gives
+    text = "".join(WRAP_SOURCE)
+    lines = [text[i : i + 12 + 9 * n] + "。" for n, i in enumerate(range(0, 150, 10))]
+    assert (lines, [0] * len(lines)) == unwrap_lines(lines)
+    assert 0 == wrap_width(lines)
+
+
+def test_unwrap_stops_at_indented_lines_and_headings():
+    body = hard_wrap([WRAP_SOURCE[1]], 30).split("\n")  # the last line is full and ends on 。
+    lines = [*body, "二、今年工作安排", *body, *body]
+    out, joins = unwrap_lines(lines, frozenset({body[0]}))
+    assert [WRAP_SOURCE[1], "二、今年工作安排", WRAP_SOURCE[1], WRAP_SOURCE[1]] == out
+    assert 3 * (len(body) - 1) == sum(joins)
+
+
+@pytest.mark.parametrize(
+    ("paras", "joined"),
+    [
+        # a subscript on a line of its own: （PM / 2.5 / ）
+        ([OPEN + "（PM", "2.5", "）平均浓度下降9.1%。"], [OPEN + "（PM2.5）平均浓度下降9.1%。"]),
+        # a break inside 在于: a lead-in shape after it is the rest of the sentence
+        (
+            [OPEN + "问题在", "于我们自己如何学习。如果学习得不好，责任完全在于我们。"],
+            [OPEN + "问题在于我们自己如何学习。如果学习得不好，责任完全在于我们。"],
+        ),
+        ([OPEN + "交出合格", "答卷。"], [OPEN + "交出合格答卷。"]),
+        # a link split whose rest looks like a heading, after a clause cut off at 的
+        (
+            [OPEN + "营造公平规范的", "法制", "环境、优质高效的服务环境和山川秀美的生态环境，为加快"],
+            [OPEN + "营造公平规范的法制环境、优质高效的服务环境和山川秀美的生态环境，为加快"],
+        ),
+        # a finished paragraph and a numbered heading stay apart
+        ([BODY, "2.加强自身建设"], [BODY, "2.加强自身建设"]),
+        ([OPEN, "（二）加强自身建设"], [OPEN, "（二）加强自身建设"]),
+    ],
+)
+def test_broken_sentences_are_joined(paras, joined):
+    assert joined == rejoin_paragraphs(paras)[0]
+
+
+@pytest.mark.parametrize(
+    ("line", "cleaned", "removed"),
+    [
+        ("切实抓好农产 品市场准入，强化全程质量控制。", "切实抓好农产品市场准入，强化全程质量控制。", 1),
+        ("尽快形成现代化综 合性港口群；加快新区建设。", "尽快形成现代化综合性港口群；加快新区建设。", 1),
+        ("这 里，还需要特别强调优化发展环境问题。", "这里，还需要特别强调优化发展环境问题。", 1),
+        ("严守政治规矩， 心系“国之大者”，全力开展 “三大行动”。", "严守政治规矩，心系“国之大者”，全力开展“三大行动”。", 2),
+        # spaces the text means
+        ("实施“好品山东 商行天下”系列活动。", "实施“好品山东 商行天下”系列活动。", 0),
+        ("贯彻《中共中央 国务院关于加快建设全国统一大市场的意见》。", "贯彻《中共中央 国务院关于加快建设全国统一大市场的意见》。", 0),
+        ("强理论 固根基", "强理论 固根基", 0),
+        ("《举办国际精酿啤酒节 焕发老商埠片区新生机》等建议", "《举办国际精酿啤酒节 焕发老商埠片区新生机》等建议", 0),
+        ("制定了贯彻《政府信息公 开条例》的办法。", "制定了贯彻《政府信息公开条例》的办法。", 1),
+        ("美丽乡村 按照促进人与自然和谐的要求，推进建设。", "美丽乡村 按照促进人与自然和谐的要求，推进建设。", 0),
+        ("农产 品市场准入，强化全程质量控制。", "农产品市场准入，强化全程质量控制。", 1),  # cuts 农产品
+        ("主任 王伟 李明 张强", "主任 王伟 李明 张强", 0),
+        ("截至 2024 年底，GDP 增长 5%。", "截至 2024 年底，GDP 增长 5%。", 0),
+        ("举办“828 B2B”企业节。", "举办“828 B2B”企业节。", 0),
+    ],
+)
+def test_remove_word_spaces(line, cleaned, removed):
+    assert (cleaned, removed) == remove_word_spaces(line)
+
+
+def test_word_spaces_go_in_files_that_are_not_pdf_copies():
+    raw = "县政府工作报告\n" + "\n".join([BODY, "切实抓好农产 品市场准入，强化全程质量控制。", BODY2])
+    [article] = parse_document(raw)
+    assert "切实抓好农产品市场准入，强化全程质量控制。" == article.blocks[1].text
+    assert 1 == dict(article.repairs)["spaces_removed"]
+
+
+def test_a_paragraph_repeated_in_an_article_is_kept_once():
+    notes = [f"〔{n}〕{term}：即{BODY[:20 + n]}。" for n, term in enumerate(["三创四建", "放管服", "河湖长制"], 1)]
+    raw = "\n".join(["县政府工作报告", "各位代表：", BODY, "注释", *notes, "注释", *notes, BODY2])
+    [article] = parse_document(raw)
+    assert ["各位代表：", BODY, "注释", *notes, "注释", BODY2] == [b.text for b in article.blocks]
+    assert 3 == dict(article.repairs)["duplicates_dropped"]
+
+
+def test_mojibake_is_dropped_or_marked_and_counted():
+    garbled = "斬撠煛⒙男新毮鍙戝睍鏀跨瓥鍗忓晢"
+    raw = "\n".join(
+        [
+            "市政协工作报告",
+            BODY,
+            garbled,
+            f"市政协党组自觉在市委坚强领导下斬撠煛⒙男新毮〓,始终与市委同向发力。{BODY2}",
+        ]
+    )
+    [article] = parse_document(raw)
+    assert [BODY, f"市政协党组自觉在市委坚强领导下斬{LOST_MARK},始终与市委同向发力。{BODY2}"] == [
+        b.text for b in article.blocks
+    ]
+    repairs = dict(article.repairs)
+    assert (1, 1) == (repairs["mojibake_lines_dropped"], repairs["mojibake_runs_replaced"])
+
+
+@pytest.mark.parametrize("stem", ["000", "001", "002", "003", "004"])
+def test_no_line_of_a_sample_is_mojibake_but_the_garbled_one(stem):
+    path = next(REPORTS.glob(f"{stem}_*.txt"))
+    runs = [
+        line[s:e]
+        for line in path.read_text(encoding="utf-8").splitlines()
+        for s, e in mojibake_runs(line)
+    ]
+    assert not any(is_mojibake_line(line) for line in path.read_text(encoding="utf-8").splitlines())
+    assert (["撠煛⒙男新毮"] if stem == "001" else []) == [r.strip("?〓") for r in runs]
+
+
+def test_repairs_count_furniture_and_keep_the_dateline_in_the_lead():
+    raw = "\n".join(
+        [
+            "自治区政府工作报告",
+            "发表时间：2026-02-03 09:12 【字体：大 中 小】",
+            "齐鲁网·闪电新闻1月13日讯 " + BODY,
+            "自治区人民政府主席作政府工作报告。 宁夏日报记者 王鼎 摄",
+            BODY2,
+            "（来源：青海日报）",
+        ]
+    )
+    [article] = parse_document(raw)
+    assert [BODY, "自治区人民政府主席作政府工作报告。", BODY2] == [b.text for b in article.blocks]
+    assert "齐鲁网·闪电新闻1月13日讯" in article.lead
+    # the 发表时间/字体 line, the dateline, the photo credit, the source note
+    assert 4 == dict(article.repairs)["furniture_removed"]
+
+
+def test_a_real_build_finds_a_phrase_across_a_hard_wrap_and_indexes_a_repeat_once(tmp_path):
+    from search.engine import SearchEngine
+    from search.indexer import build_index
+    from search.results import SearchRequest
+
+    src = tmp_path / "reports"
+    src.mkdir()
+    text = hard_wrap(WRAP_SOURCE, 30, "\u3000\u3000")
+    (src / "2024_某省政府工作报告.txt").write_text(
+        "某省2024年政府工作报告\n" + text + "\n\u3000\u3000" + WRAP_SOURCE[2] + "\n", encoding="utf-8"
+    )
+    build_index([src], tmp_path / "index")
+    engine = SearchEngine(tmp_path / "index")
+    found = {q: engine.search(SearchRequest(query=f'"{q}"')).total for q in
+             ("营造公平规范的法制环境", "农产品市场准入", "综合性港口")}
+    assert {"营造公平规范的法制环境": 1, "农产品市场准入": 1, "综合性港口": 1} == found
+
+
+@pytest.mark.parametrize(
+    ("right", "joins"),
+    [
+        ("也将是劳动就业的一个辅助方面。最近各地劳动部门作了有益的尝试。", 1),
+        ("加强机关自身建设。坚决贯彻执行中央八项规定。", 0),  # a lead-in opens a paragraph
+        ("之比达到2.08%。国内有效发明专利拥有量突破100万件。", 1),
+        ("和谐社会建设扎实推进。", 0),
+    ],
+)
+def test_a_lead_in_after_a_clause_cut_on_a_han_character(right, joins):
+    assert joins == rejoin_paragraphs([OPEN, right])[1]
+
+
+@pytest.mark.parametrize(
+    ("paras", "joined"),
+    [
+        # no paragraph ends on a comma or a 、
+        ([OPEN + "，", "坚决彻底干净全部消灭之！"], [OPEN + "，坚决彻底干净全部消灭之！"]),
+        ([OPEN + "降低15%、15%、", "19%。"], [OPEN + "降低15%、15%、19%。"]),
+        ([OPEN + "，", "（二）加强自身建设"], [OPEN + "，", "（二）加强自身建设"]),
+        # a link with quotes or a book title, its rest opening on a quote
+        (
+            [OPEN + "制定了贯彻国务院", "《政府信息公开条例》", "实施办法。"],
+            [OPEN + "制定了贯彻国务院《政府信息公开条例》实施办法。"],
+        ),
+        ([OPEN + "坚决清理", "整治", "“大棚房”。"], [OPEN + "坚决清理整治“大棚房”。"]),
+        # an item after a colon is not a link
+        (
+            [OPEN + "主要做了以下工作：", "一是落实振兴政策举措", "认真贯彻国务院文件精神。"],
+            [OPEN + "主要做了以下工作：", "一是落实振兴政策举措", "认真贯彻国务院文件精神。"],
+        ),
+    ],
+)
+def test_clauses_cut_after_a_comma_or_around_a_link_are_joined(paras, joined):
+    assert joined == rejoin_paragraphs(paras)[0]

@@ -32,7 +32,8 @@ def test_traditional_and_simplified_share_a_key(trad: str, simp: str) -> None:
         ("１２０件", "120件"),  # full-width digits fold (FINDINGS trap 8)
         ("ＧＤＰ增長", "gdp增长"),
         ("GDP", "gdp"),
-        ("①號", "1号"),
+        ("①號", "①号"),  # enclosed numerals stay: ① finds ①, not every 1
+        ("⑩⑴⒈㊀", "⑩⑴⒈㊀"),
         ("㈠", "㈠"),  # NFKC would make it three characters: left alone
         ("", ""),
     ],

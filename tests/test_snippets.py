@@ -38,3 +38,11 @@ def test_no_match_gives_the_opening(text: str) -> None:
     html = snippet(text, ["协商"])
     assert "<mark>" not in html
     assert html.rstrip("…") == text[: len(html.rstrip("…"))]
+
+
+def test_lost_characters_render_as_a_labelled_placeholder_and_the_rest_stays_escaped():
+    html = highlight("<b>新时代呼唤新〓</b>", ["新时代"])
+    assert (
+        '&lt;b&gt;<mark>新时代</mark>呼唤新<span class="lost" title="原文此处字符缺失">〓</span>&lt;/b&gt;'
+        == html
+    )

@@ -871,3 +871,13 @@ def test_too_many_values_of_one_filter_is_a_clear_400(client) -> None:
     assert resp.status_code == 400
     assert "最多可选 50 个值" in resp.get_data(as_text=True)
     assert client.get("/api/search?q=协商&" + "&".join(f"theme=t{i}" for i in range(51))).status_code == 400
+
+
+def test_a_lost_character_is_a_labelled_placeholder_in_the_text_and_the_contents(client, engine) -> None:
+    # the 聊城 sample lost the last character of a heading: 以“新作为”彰显新〓
+    page = engine.search(SearchRequest(query="彰显新"))
+    html = html_of(client.get(f"/doc/{page.hits[0].article_id}"))
+    placeholder = '<span class="lost" title="原文此处字符缺失">〓</span>'
+    toc = html[html.index('<ol class="toc">') :]
+    assert placeholder in toc[: toc.index("</ol>")]
+    assert html.count("〓") == html.count(placeholder)  # never a bare 〓 (a black block)

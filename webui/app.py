@@ -11,10 +11,12 @@ for the CSV export); nothing else reaches the user as a traceback.
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from search.engine import ArticleNotFound, BadRequest, IndexMissing, QuerySyntaxError, SearchEngine
 from search.settings import Settings
+from search.snippets import escape_text
 
 from .params import BadParameter, Links, parse_request
 from .views import bp
@@ -112,6 +114,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     engine.warm_up()  # open the index now, not on the first visitor's search
     app.extensions["cppcc_search"] = engine
     app.register_blueprint(bp)
+    # plain text with each lost character (〓) as a labelled placeholder (table of contents)
+    app.add_template_filter(lambda text: Markup(escape_text(text)), "lost")
     register_error_handlers(app)
 
     @app.after_request
