@@ -8,6 +8,7 @@ import pytest
 
 from search.documents import ArticleDraft, Block, Paragraph, Region
 from search.metadata import describe, detect_year
+from search.regions import NATIONAL
 
 REPORTS = Path(__file__).resolve().parent.parent / "data" / "reports"
 
@@ -171,8 +172,8 @@ def test_session_report_title_year_is_the_delivery_year(title: str, body: list[s
 @pytest.mark.parametrize(
     ("title", "expected"),
     [
-        ("2021年中华人民共和国国务院政府工作报告", Region()),
-        ("政协全国委员会常务委员会工作报告", Region()),
+        ("2021年中华人民共和国国务院政府工作报告", NATIONAL),
+        ("政协全国委员会常务委员会工作报告", NATIONAL),
         ("2025年山东省政府工作报告", Region("山东省", code="370000000000")),
         ("2020年唐县政府工作报告", Region("河北省", "保定市", "唐县", "130627000000")),
     ],
@@ -183,7 +184,7 @@ def test_national_titles_ignore_places_in_the_body(title: str, expected: Region)
 
 
 def test_a_place_named_only_deep_in_the_body_is_a_topic_not_the_author() -> None:
-    opening = [Block("同志们：现在，我代表第十五届中央委员会向大会作报告。")] + [
+    opening = [Block("同志们：现在，我向大会作报告。")] + [
         Block(f"第{i}部分。我们坚持改革开放，推动经济社会发展取得新成就。") for i in range(12)
     ]
     later = [Block("我们坚持一个中国原则，推进祖国和平统一，台湾同胞是我们的骨肉兄弟，台湾问题终将解决。")] * 3
