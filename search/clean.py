@@ -95,6 +95,7 @@ SPEAKER = re.compile(
 DATELINE_TAIL = re.compile(r"(会议|會議|大会|大會)上$")
 SALUTATION = re.compile(r"^各位(委员|委員|代表|同志)(们|們)?\s*[:：,，!！]")
 DASH = re.compile(r"^[-—―一－─]+\s*")
+TITLE_BRACKET = re.compile(r"^\s*[（(][^（()）]{4,40}[)）]|[（(][^（()）]{4,40}[)）]\s*$")
 TITLE_DASH = re.compile(r"(?<=\S)\s*(?:[—―－─]{1,2}|--)\s*(?=\S)")
 SUBTITLE_WORDS = re.compile(r"政协|政協|委员会|委員會|综述|綜述|报告|報告|总结|總結|纪实|紀實")
 DATELINE = re.compile(
@@ -148,13 +149,18 @@ def is_title_line(text: str) -> bool:
 
 def split_title_line(text: str) -> list[str]:
     """A title and its dateline or subtitle run together on one line, as two lines:
-    `政府工作报告——在河北省第十届人民代表大会第三次会议上` -> [`政府工作报告`, `——在河北省…会议上`]."""
+    `政府工作报告——在河北省第十届人民代表大会第三次会议上` -> [`政府工作报告`, `——在河北省…会议上`],
+    `（2021年10月26日）南昌市政府工作报告` -> [`（2021年10月26日）`, `南昌市政府工作报告`]."""
     m = TITLE_DASH.search(text)
-    if m is None:
-        return [text]
-    head, tail = text[: m.start()].strip(), "——" + text[m.end() :].strip()
-    if is_title_line(head) and (is_dateline(tail) or subtitle_of(tail)):
-        return [head, tail]
+    if m is not None:
+        head, tail = text[: m.start()].strip(), "——" + text[m.end() :].strip()
+        if is_title_line(head) and (is_dateline(tail) or subtitle_of(tail)):
+            return [head, tail]
+    # A bracketed dateline before or after the title: `兰州市政府工作报告（2021年12月21日 张伟文）`.
+    for m in TITLE_BRACKET.finditer(text):
+        rest = (text[: m.start()] + text[m.end() :]).strip()
+        if "月" in m.group() and is_title_line(rest) and is_dateline(m.group().strip()):
+            return [rest, m.group().strip()] if m.start() else [m.group().strip(), rest]
     return [text]
 
 

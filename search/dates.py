@@ -19,7 +19,7 @@ from search.normalize import match_key
 _DIGIT = {"〇": 0, "○": 0, "零": 0, "Ｏ": 0, "O": 0, "0": 0}
 _DIGIT.update({c: i for i, c in enumerate("一二三四五六七八九", start=1)})
 _CN = "〇○零Ｏ一二三四五六七八九"
-_CN_YEAR = re.compile(f"([{_CN}O]{{4}})\\s*年")
+_CN_YEAR = re.compile(f"([{_CN}O0]{{4}})\\s*年")
 _CN_SMALL = "(?:[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])"
 _CN_MONTH_DAY = re.compile(
     f"(?<=\\d年)\\s*({_CN_SMALL})\\s*月(?:\\s*({_CN_SMALL})\\s*日)?"

@@ -366,9 +366,12 @@ def make_title(
     place and year when it only names the genre ("政府工作报告" -> "广东省2026年政府工作报告");
     else the subtitle; else one made from the detected type, place and year. A made title
     never names a body the document is not from."""
-    if doc_type.session:
-        # Session documents are titled by their session's year (the work year + 1).
-        shown = delivery.year or (year if doc_type.reviews_delivery_year or year is None else year + 1)
+    if doc_type.session and doc_type.reviews_delivery_year:
+        shown = delivery.year or year
+    elif doc_type.session:
+        # Session documents are named for the year after the one they review: a report
+        # delivered in January 2026, or in December 2025, is the "2026年政府工作报告".
+        shown = year + 1 if year else delivery.year
     else:
         shown = year
     own = _undoubled(own)
