@@ -173,7 +173,8 @@ def read_markdown_fallback(path: Path) -> Article | None:
                 overrides["title"] = value.strip().strip("\"'")
         text = text[m.end():]
     text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
-    text = re.sub(r"^#{1,6}\s+", "", text, flags=re.M).replace("**", "")
+    text = re.sub(r"^#{1,6}\s+", "", text, flags=re.M)
+    text = re.sub(r"\*{1,3}(\S[^*\n]*?)\*{1,3}", r"\1", text)
     drafts = [d for d in parse_document(text) if d.blocks]
     if not drafts:
         return None

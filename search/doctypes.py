@@ -1,8 +1,8 @@
 """Document types: readable rules (search/data/doctypes.toml) -> the genre of an article.
 
 A researcher reads and edits the TOML file; this module validates it, matches the
-patterns (title patterns of every type first, then opening patterns) and makes titles
-for articles that have none or only the genre's name.
+patterns (title patterns of every type first, then the opening paragraphs in reading order)
+and makes titles for articles that have none or only the genre's name.
 """
 
 from __future__ import annotations
@@ -156,12 +156,17 @@ class DocTypeRules:
         `headings` are its title and subtitle, `opening` its first paragraphs.
         """
         heads = [match_key(h) for h in headings if h]
-        paras = [match_key(p) for p in opening if p]
-        for texts, kind in ((heads, "title"), (paras, "opening")):
+        for t in self.types:
+            for pattern in t.title:
+                if any(pattern.search(x) for x in heads):
+                    return t, f"title: {pattern.pattern}"
+        # Openings in reading order: the speech formula ("我代表…人民政府向大会报告工作")
+        # comes before a review paragraph that mentions other bodies ("在市人大、市政协的监督下").
+        for para in (match_key(p) for p in opening if p):
             for t in self.types:
-                for pattern in getattr(t, kind):
-                    if any(pattern.search(x) for x in texts):
-                        return t, f"{kind}: {pattern.pattern}"
+                for pattern in t.opening:
+                    if pattern.search(para):
+                        return t, f"opening: {pattern.pattern}"
         return self.get(OTHER), ""
 
 

@@ -264,7 +264,7 @@ def detect_year(
     """The work year reviewed and the evidence, from the text alone (type detected when not given)."""
     rules = DocTypeRules.load()
     if doc_type is None:
-        doc_type, _ = rules.classify([title, subtitle], [lead, *body[:TYPE_BLOCKS]])
+        doc_type, _ = rules.classify([title, subtitle], [*lead.split("\n"), *body[:TYPE_BLOCKS]])
     delivery = detect_delivery(title, subtitle, lead, body, published=published, doc_type=doc_type)
     return work_year(title, subtitle, body, delivery=delivery, doc_type=doc_type, lead=lead)
 
@@ -437,7 +437,9 @@ def describe(
     if overrides.get("doc_type"):
         doc_type = doctypes.get(str(overrides["doc_type"]))
     else:
-        doc_type, _why = doctypes.classify([own_title, draft.subtitle], [draft.lead, *opening[:TYPE_BLOCKS]])
+        doc_type, _why = doctypes.classify(
+            [own_title, draft.subtitle], [*draft.lead.split("\n"), *opening[:TYPE_BLOCKS]]
+        )
     region = _overridden_region(overrides)
     if region is None:
         region = detect_article_region(draft)
