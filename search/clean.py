@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import replace
 
 from search.boilerplate import TERMINAL, strip_boilerplate
+from search.dates import arabic_dates
 from search.documents import ArticleDraft, Block
 from search.glosses import (
     HAN,
@@ -160,8 +161,20 @@ BYLINE = re.compile(
     f"|^.{{0,20}}(省长|市长|区长|县长|主席|总理|书记)\\s+[{HAN_RANGE}]( ?[{HAN_RANGE}]){{1,3}}$"
 )
 SOURCE_LINE = re.compile(r"^(来源|來源|作者|出处)\s*[:：]")
+# The speaker under a title, or a photo caption of the speech: never the title itself
+# ("州长 罗萍", "黑河市人民政府市长张恩亮", "市长:吴庆文", "赵立香作政府工作报告").
+OFFICE = r"(省长|市长|州长|区长|县长|旗长|盟长|主席|总理|书记|主任|省\s长|市\s长|州\s长)"
+_NAME = f"(?!.*(会|工作|报告|讲话|致辞|团|组))(?:[{HAN_RANGE}?]\\s?){{2,4}}|[{HAN_RANGE}]{{1,8}}·[{HAN_RANGE}·]{{1,16}}"
+SPEAKER = re.compile(
+    f"^.{{0,20}}?(代理?)?{OFFICE}\\s*[:：]?\\s*({_NAME})?$"
+    f"|^[{HAN_RANGE}·]{{2,12}}作.{{0,3}}(政府)?工作报告.{{0,2}}$"
+)
+# The second line of a wrapped dateline ("人民代表大会第五次会议上").
+DATELINE_TAIL = re.compile(r"(会议|會議|大会|大會)上$")
 SALUTATION = re.compile(r"^各位(委员|委員|代表|同志)(们|們)?\s*[:：,，!！]")
 DASH = re.compile(r"^[-—―一－─]+\s*")
+TITLE_BRACKET = re.compile(r"^\s*[（(][^（()）]{4,40}[)）]|[（(][^（()）]{4,40}[)）]\s*$")
+TITLE_DASH = re.compile(r"(?<=\S)\s*(?:[—―－─]{1,2}|--)\s*(?=\S)")
 SUBTITLE_WORDS = re.compile(r"政协|政協|委员会|委員會|综述|綜述|报告|報告|总结|總結|纪实|紀實")
 DATELINE = re.compile(
     r"\d{4}年\d{1,2}月\d{1,2}日|\d日在|在.{2,40}(会议|會議|大会|大會)上?$"
@@ -194,7 +207,8 @@ def is_byline(text: str) -> bool:
 
 
 def is_title_line(text: str) -> bool:
-    """A line that can be an article title: short, no sentence, not a numbered heading."""
+    """A line that can be an article title: short, no sentence, not a numbered heading,
+    nor a salutation, speaker, byline or dateline ("2026年甘肃省政府工作报告" is a title)."""
     return (
         0 < len(text) <= TITLE_MAX
         and bool(HAN.search(text))
@@ -202,14 +216,36 @@ def is_title_line(text: str) -> bool:
         and not DASH.match(text)
         and not _ends_sentence(text)
         and "。" not in text
+        and not text.rstrip().endswith((":", "："))
         and not is_byline(text)
         and not SALUTATION.match(text)
+        and not SPEAKER.search(text)
+        and not DATELINE_TAIL.search(text)
+        and not is_dateline(text)
     )
 
 
+def split_title_line(text: str) -> list[str]:
+    """A title and its dateline or subtitle run together on one line, as two lines:
+    `政府工作报告——在河北省第十届人民代表大会第三次会议上` -> [`政府工作报告`, `——在河北省…会议上`],
+    `（2021年10月26日）南昌市政府工作报告` -> [`（2021年10月26日）`, `南昌市政府工作报告`]."""
+    m = TITLE_DASH.search(text)
+    if m is not None:
+        head, tail = text[: m.start()].strip(), "——" + text[m.end() :].strip()
+        if is_title_line(head) and (is_dateline(tail) or subtitle_of(tail)):
+            return [head, tail]
+    # A bracketed dateline before or after the title: `兰州市政府工作报告（2021年12月21日 张伟文）`.
+    for m in TITLE_BRACKET.finditer(text):
+        rest = (text[: m.start()] + text[m.end() :]).strip()
+        if "月" in m.group() and is_title_line(rest) and is_dateline(m.group().strip()):
+            return [rest, m.group().strip()] if m.start() else [m.group().strip(), rest]
+    return [text]
+
+
 def is_dateline(text: str) -> bool:
-    """A dateline under a title: `——2025年1月15日在…会议上`, `（2000年1月20日）`."""
-    return len(text) <= 80 and "。" not in text and bool(DATELINE.search(text))
+    """A dateline under a title: `——2025年1月15日在…会议上`, `（2000年1月20日）`,
+    `——二〇一二年一月六日在…会议上`."""
+    return len(text) <= 80 and "。" not in text and bool(DATELINE.search(arabic_dates(text)))
 
 
 def subtitle_of(text: str) -> str:
@@ -566,6 +602,9 @@ def build_article(
     repairs = Counter(repairs or {})
     rest = list(paras)
     lead: list[str] = []
+    first = next((i for i, p in enumerate(rest) if not is_byline(p)), None)
+    if first is not None:
+        rest[first : first + 1] = split_title_line(rest[first])
     while rest and (is_byline(rest[0]) or is_dateline(rest[0])):
         lead.append(rest.pop(0))
     title = rest.pop(0) if rest and is_title_line(rest[0]) and len(rest) > 1 else ""

@@ -62,13 +62,13 @@ class Article:
     id: str  # "<file stem>-<n>", n counting articles in the file from 1
     source: str  # file path relative to the source folder
     title: str
-    region: Region
-    year: int | None
-    published: str = ""
+    region: Region  # Region("全国") for documents of national bodies
+    year: int | None  # the work year the document reviews (a report delivered in 2026 -> 2025)
+    published: str = ""  # the page's (or manifest's) ISO date, "" when none
     paragraphs: tuple[Paragraph, ...] = field(default_factory=tuple)
-    doc_type: str = ""  # 政协常委会工作报告, 政府工作报告, ... ("" until detected)
+    doc_type: str = ""  # a type of search/data/doctypes.toml: 政协常委会工作报告, 政府工作报告, ... 其他
     level: str = ""  # 全国, 省级, 市级, 县级 ("" when unknown)
-    delivered: str = ""  # ISO date or year the document was delivered or published, or ""
+    delivered: str = ""  # ISO date ("2026-01-27") or year ("2026") delivered or published, or ""
     repairs: tuple[tuple[str, int], ...] = ()  # passed on from the ArticleDraft
 
     def paragraph_id(self, position: int) -> str:

@@ -8,10 +8,12 @@ TOML::
     year = 2024
 
 CSV: a header row with the same columns; empty cells mean "no override".
-Fields: title, province, city, district, year, published.  Article-specific entries beat
-file-wide ones.  Places are re-resolved against the gazetteer (city = "聊城" becomes
-山东省 > 聊城市 with its code); a place the gazetteer does not know is kept as given and
-listed in `Manifest.warnings`.
+Fields: title, doc_type, province, city, district, year, published.  Article-specific
+entries beat file-wide ones.  `year` is the work year reviewed, `published` the date the
+document was delivered or published.  `doc_type` must be one of the types of
+search/data/doctypes.toml.  Places are re-resolved against the gazetteer (city = "聊城"
+becomes 山东省 > 聊城市 with its code; province = "全国" is the whole country); a place the
+gazetteer does not know is kept as given and listed in `Manifest.warnings`.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from search.doctypes import DocTypeRules
 from search.documents import Region
 from search.regions import Gazetteer
 
-FIELDS = ("title", "province", "city", "district", "year", "published")
+FIELDS = ("title", "doc_type", "province", "city", "district", "year", "published")
 KEYS = ("file", "article", *FIELDS)
 NAMES = ("manifest.toml", "manifest.csv")
 
@@ -122,6 +125,11 @@ def _entry(raw: dict[str, object], where: str) -> Override:
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
                 raise ManifestError(f"{where}: published must be an ISO date YYYY-MM-DD, got {value!r}.")
             fields[name] = text
+        elif name == "doc_type":
+            known = DocTypeRules.load().names
+            if not isinstance(value, str) or value.strip() not in known:
+                raise ManifestError(f"{where}: doc_type must be one of {', '.join(known)}; got {value!r}.")
+            fields[name] = value.strip()
         elif isinstance(value, str):
             fields[name] = value.strip()
         else:

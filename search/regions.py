@@ -30,6 +30,15 @@ from search.documents import Region
 from search.normalize import match_key, to_simplified
 
 MUNICIPALITIES = ("11", "12", "31", "50")
+MUNICIPALITY_NAMES = ("北京市", "天津市", "上海市", "重庆市")
+TAIWAN = "71"
+# The whole country, at the top of the region tree above the provinces, for documents of
+# national bodies (国务院, 全国人大, 全国政协, 中共中央).  Its code follows the common
+# 100000 convention for the country.  Detection in text never returns it: every
+# provincial report speaks of 全国 too.
+NATIONAL_NAME = "全国"
+NATIONAL_CODE = "100000000000"
+NATIONAL = Region(NATIONAL_NAME, code=NATIONAL_CODE)
 
 # Weights of the parts of an article; `detect_region(text, hint=...)` uses the title weight.
 TITLE_WEIGHT = 10.0
@@ -191,6 +200,8 @@ class Gazetteer:
 
     def region(self, code: str) -> Region:
         """The Region of a division code; municipality districts get the municipality as city."""
+        if code == NATIONAL_CODE:
+            return NATIONAL
         d = self.divisions[code]
         chain = [d]
         while chain[-1].parent:
@@ -205,6 +216,8 @@ class Gazetteer:
     def codes_for(self, name: str) -> tuple[str, ...]:
         """Codes whose official name or short form is `name` (traditional script accepted)."""
         name = to_simplified(name.strip())
+        if name in (NATIONAL_NAME, "全國"):
+            return (NATIONAL_CODE,)
         return tuple(dict.fromkeys(self._full.get(name, []) + self._short.get(name, [])))
 
     def lookup(self, name: str) -> tuple[Region, ...]:
@@ -214,6 +227,8 @@ class Gazetteer:
     def ancestors(self, code: str) -> tuple[str, ...]:
         """Codes above `code`, nearest first."""
         out = []
+        if code == NATIONAL_CODE:
+            return ()
         parent = self.divisions[code].parent
         while parent:
             out.append(parent)
@@ -221,7 +236,12 @@ class Gazetteer:
         return tuple(out)
 
     def resolve(self, province: str = "", city: str = "", district: str = "") -> Region | None:
-        """The region named by up to three levels, each full or short; None if not unique."""
+        """The region named by up to three levels, each full or short; None if not unique.
+
+        "全国" (alone) is the whole country, NATIONAL.
+        """
+        if to_simplified(province.strip()) in (NATIONAL_NAME,):
+            return None if city or district else NATIONAL
         candidates: set[str] | None = None
         for name in (province, city, district):
             if not name:
@@ -352,16 +372,22 @@ class Gazetteer:
         return self.region(best)
 
     def _needs_context(self, m: Mention) -> bool:
-        """A county's short form (海淀, 市中) counts only when its city or province is named."""
-        return m.short and not m.qualified and self.divisions[m.codes[0]].level == 3
+        """A county's short form (海淀, 市中) counts only when its city or province is named;
+        so do Taiwan's districts, whose names are everyday words (新社区, 大社区, 太平区)."""
+        if m.qualified or self.divisions[m.codes[0]].level != 3:
+            return False
+        return m.short or all(c.startswith(TAIWAN) for c in m.codes)
 
     def _pick(self, m: Mention, context: set[str]) -> str | None:
         codes = m.codes
-        if m.short and not m.qualified:
+        if self._needs_context(m) or (m.short and not m.qualified):
             codes = tuple(
                 c for c in codes
                 if self.divisions[c].level < 3 or context & set(self.ancestors(c))
             )
+            # A short form shared by a division and one inside it (南昌: 南昌市, 南昌县) is
+            # the larger one; the smaller goes by its full name.
+            codes = tuple(c for c in codes if not set(self.ancestors(c)) & set(codes))
         if len(codes) == 1:
             return codes[0]
         if not codes:

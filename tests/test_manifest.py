@@ -8,6 +8,7 @@ import pytest
 
 from search.documents import Region
 from search.manifest import ManifestError, load_manifest
+from search.regions import NATIONAL
 
 LIAOCHENG = Region("山东省", "聊城市", "", "371500000000")
 
@@ -88,9 +89,22 @@ def test_unknown_place_is_kept_as_given_and_flagged(tmp_path: Path) -> None:
         ("manifest.toml", '[[override]]\nfile = "a.txt"\n', r"overrides nothing"),
         ("manifest.toml", "[[override]\n", r"is not valid TOML"),
         ("manifest.toml", "[overrides]\n", r"unknown top-level key"),
+        ("manifest.toml", '[[override]]\nfile = "a.txt"\ndoc_type = "政府报告"\n',
+         r"entry #1: doc_type must be one of 人大决议与报告, .*政府工作报告, 其他; got '政府报告'"),
     ],
 )
 def test_malformed_manifest_names_file_and_entry(tmp_path: Path, name: str, text: str, message: str) -> None:
     write(tmp_path, name, text)
     with pytest.raises(ManifestError, match=message):
         load_manifest(tmp_path)
+
+
+def test_document_type_and_the_whole_country_can_be_set(tmp_path: Path) -> None:
+    write(tmp_path, "manifest.csv", "file,article,doc_type,province\n"
+          "a.txt,2,政协工作综述,\n"
+          "b.txt,,人大决议与报告,全国\n")
+    manifest = load_manifest(tmp_path)
+    assert {"doc_type": "政协工作综述"} == manifest.overrides_for("a.txt", 2)
+    assert {} == manifest.overrides_for("a.txt", 1)
+    assert {"doc_type": "人大决议与报告", "province": "全国", "region": NATIONAL} == manifest.overrides_for("b.txt", 1)
+    assert [] == manifest.warnings

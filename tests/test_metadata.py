@@ -8,6 +8,7 @@ import pytest
 
 from search.documents import ArticleDraft, Block, Paragraph, Region
 from search.metadata import describe, detect_year
+from search.regions import NATIONAL
 
 REPORTS = Path(__file__).resolve().parent.parent / "data" / "reports"
 
@@ -171,8 +172,8 @@ def test_session_report_title_year_is_the_delivery_year(title: str, body: list[s
 @pytest.mark.parametrize(
     ("title", "expected"),
     [
-        ("2021年中华人民共和国国务院政府工作报告", Region()),
-        ("政协全国委员会常务委员会工作报告", Region()),
+        ("2021年中华人民共和国国务院政府工作报告", NATIONAL),
+        ("政协全国委员会常务委员会工作报告", NATIONAL),
         ("2025年山东省政府工作报告", Region("山东省", code="370000000000")),
         ("2020年唐县政府工作报告", Region("河北省", "保定市", "唐县", "130627000000")),
     ],
@@ -183,7 +184,7 @@ def test_national_titles_ignore_places_in_the_body(title: str, expected: Region)
 
 
 def test_a_place_named_only_deep_in_the_body_is_a_topic_not_the_author() -> None:
-    opening = [Block("同志们：现在，我代表第十五届中央委员会向大会作报告。")] + [
+    opening = [Block("同志们：现在，我向大会作报告。")] + [
         Block(f"第{i}部分。我们坚持改革开放，推动经济社会发展取得新成就。") for i in range(12)
     ]
     later = [Block("我们坚持一个中国原则，推进祖国和平统一，台湾同胞是我们的骨肉兄弟，台湾问题终将解决。")] * 3
@@ -197,3 +198,149 @@ def test_a_place_named_only_deep_in_the_body_is_a_topic_not_the_author() -> None
         blocks=(Block("一年来，聊城市政协围绕中心、服务大局，扎实履职。"), *opening, *later),
     )
     assert describe(named, article_id="x-1", source="x.txt").region.city == "聊城市"
+
+
+# -- document type, level, delivery date and work year ------------------------------------
+
+GANSU_2026 = """2026年甘肃省政府工作报告
+——二〇二六年一月二十七日在甘肃省十四届人民代表大会第四次会议上
+来源：甘肃日报
+甘肃省省长 任振鹤
+各位代表：
+我代表省人民政府，向大会报告工作，请与《甘肃省国民经济和社会发展第十五个五年规划纲要（草案）》一并审议，并请省政协委员和其他列席人员提出意见。
+“十四五”时期工作回顾
+“十四五”时期是甘肃发展极不寻常、极不平凡的五年。2022年全省生产总值比2020年增长百分之十二，2021年以来累计新增就业一百万人。
+"""
+
+HEBEI_2005 = """政府工作报告——在河北省第十届人民代表大会第三次会议上
+
+各位代表：
+
+现在，我代表河北省人民政府向大会作工作报告，请予审议。请省政协各位委员和列席会议的同志提出意见。
+
+一、2004年工作回顾
+
+过去的一年，全省人民在党中央、国务院和中共河北省委领导下，锐意进取，开拓创新，圆满实现省十届人大二次会议确定的各项目标任务。
+"""
+
+LAIYUAN_2021 = """2021年涞源县政府工作报告
+
+各位代表：
+现在，我代表涞源县人民政府向大会报告工作，请连同《涞源县国民经济和社会发展第十四个五年规划纲要和2035年远景目标（草案）》一并审议，并请县政协委员和列席会议的同志提出意见。
+一、回顾“十三五”，我们以脱贫攻坚为统揽，全面建成小康社会取得决定性成就
+“十三五”时期是涞源发展史上具有里程碑意义的五年。全县生产总值比2015年增长百分之四十，五年来累计脱贫三万人。
+"""
+
+NPC_2007 = """第十届全国人民代表大会第五次会议关于政府工作报告的决议
+
+第十届全国人民代表大会第五次会议听取和审议了国务院总理温家宝所作的政府工作报告。会议充分肯定国务院过去一年的工作，决定批准这个报告。
+"""
+
+CPC_1921 = """北京共产主义组织的报告 (一大)
+
+同志们，北京共产主义组织仅仅是在十个月以前才产生的。我们的工作成果是微不足道的。北京的工人运动刚刚开始。
+"""
+
+GUANGDONG_2026 = """政府工作报告
+——2026年1月26日在广东省第十四届
+人民代表大会第五次会议上
+广东省省长 孟凡利
+各位代表：
+现在，我代表省人民政府，向大会报告工作，请予审议，并请各位政协委员和其他列席人员提出意见。
+一、2025年和“十四五”时期工作回顾
+2025年是中国式现代化进程中具有重要意义的一年，也是广东改革发展历程中很不平凡的一年。
+"""
+
+LANZHOU_DECEMBER = """兰州市政府工作报告（2021年12月21日 张伟文）
+各位代表：
+现在，我代表市人民政府，向大会报告工作，请予审议，并请市政协委员和其他列席人员提出意见。
+过去一年，全市经济稳中向好，兰州新区建设提速。
+"""
+
+TERM_2003 = """2003年中华人民共和国国务院政府工作报告
+
+各位代表:
+
+本届政府1998年3月就职，任期即将结束。现在，我代表国务院，向第十届全国人民代表大会第一次会议报告过去五年的工作，对今年的工作提出建议。
+
+一、过去五年政府工作的回顾
+
+五年来，国内生产总值比1997年增长百分之四十六。1998年以来，我们实施积极的财政政策。
+"""
+
+
+def _article(text: str, **overrides: object):
+    from search.clean import parse_document
+
+    (d,) = parse_document(text)
+    return describe(d, article_id="t-1", source="t.txt", overrides=overrides)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the work year is the year before the session, whatever older years the review names
+        (GANSU_2026, ("2026年甘肃省政府工作报告", "政府工作报告", "省级", ("甘肃省",), 2025, "2026-01-27")),
+        # a five-year review: "比2015年增长" is a base year, not the year reviewed
+        (LAIYUAN_2021, ("2021年涞源县政府工作报告", "政府工作报告", "县级", ("河北省", "保定市", "涞源县"), 2020, "2021")),
+        # title and dateline on one line; no date: the review heading gives the year
+        (HEBEI_2005, ("河北省2005年政府工作报告", "政府工作报告", "省级", ("河北省",), 2004, "")),
+        # a resolution: the numbered national session is the delivery year
+        (NPC_2007, ("第十届全国人民代表大会第五次会议关于政府工作报告的决议", "人大决议与报告", "全国", ("全国",), 2006, "2007")),
+        # a party congress reviews the years up to its own; "(一大)" is national whatever place it names
+        (CPC_1921, ("北京共产主义组织的报告 (一大)", "党代会报告", "全国", ("全国",), 1921, "1921")),
+        # a bare title is completed with place and session year
+        (GUANGDONG_2026, ("广东省2026年政府工作报告", "政府工作报告", "省级", ("广东省",), 2025, "2026-01-26")),
+        # a session in December reviews the year that is ending
+        (LANZHOU_DECEMBER, ("兰州市政府工作报告", "政府工作报告", "市级", ("甘肃省", "兰州市"), 2021, "2021-12-21")),
+        # a term report delivered in 2003 reviews up to 2002, not 1997
+        (TERM_2003, ("2003年中华人民共和国国务院政府工作报告", "政府工作报告", "全国", ("全国",), 2002, "2003")),
+    ],
+)
+def test_type_level_region_years_of_reports_nobody_tuned_for(text: str, expected: tuple) -> None:
+    a = _article(text)
+    assert expected == (a.title, a.doc_type, a.level, a.region.path(), a.year, a.delivered)
+
+
+def test_a_made_title_names_the_detected_type_never_a_committee() -> None:
+    text = "各位代表：\n现在，我代表河北省人民政府向大会作工作报告，请予审议。\n一、2011年工作回顾\n刚刚过去的2011年，全省经济平稳较快发展。"
+    a = _article(text, published="2012-01-06")
+    assert ("河北省2012年政府工作报告", "政府工作报告", 2011) == (a.title, a.doc_type, a.year)
+
+
+def test_the_page_date_is_the_delivery_date_when_nothing_better_is_found() -> None:
+    d = draft("", "", "过去一年,市政协认真履职。", published="2025-01-15")
+    a = describe(d, article_id="a-1", source="a.txt")
+    assert ("2025-01-15", 2024) == (a.delivered, a.year)
+
+
+def test_no_year_from_unrelated_dates_in_the_body() -> None:
+    d = draft("关于加强社区治理的几点思考", "", "社区建设比2015年有很大进步。", "早在1998年就开始试点。")
+    a = describe(d, article_id="a-1", source="a.txt")
+    assert (None, "", "其他") == (a.year, a.delivered, a.doc_type)
+
+
+def test_doc_type_override_changes_what_the_years_mean() -> None:
+    d = draft("2025年工作报告", "", "各位委员：", "一年来，我们认真履职。")
+    detected = describe(d, article_id="a-1", source="a.txt")
+    overridden = describe(d, article_id="a-1", source="a.txt", overrides={"doc_type": "政协常委会工作报告"})
+    assert ("其他", 2025) == (detected.doc_type, detected.year)  # the title's year is the year told of
+    assert ("政协常委会工作报告", 2024) == (overridden.doc_type, overridden.year)  # the session's year
+
+
+@pytest.mark.parametrize(
+    ("region", "opening", "expected"),
+    [
+        (Region("北京市", code="110000000000"), "我代表北京市人民政府，向大会报告工作", "省级"),
+        (Region("北京市", "北京市", "海淀区", "110108000000"), "", "县级"),
+        (Region("河南省", "济源市", "", "419001000000"), "", "县级"),  # county-level city under the province
+        (Region("河北省", code="130000000000"), "现在，我代表市人民政府，向大会报告工作", "市级"),
+        (Region("河北省", code="130000000000"), "现在，我代表省人民政府，向大会报告工作", "省级"),
+        (Region(), "我代表县人民政府向大会报告工作", "县级"),
+        (Region(), "各位代表：", ""),
+    ],
+)
+def test_level_from_the_region_and_the_issuing_body(region: Region, opening: str, expected: str) -> None:
+    from search.metadata import detect_level
+
+    assert expected == detect_level(region, [opening])

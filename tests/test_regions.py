@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from search.documents import Region
-from search.regions import Gazetteer, adcodes_path, detect_region
+from search.regions import NATIONAL, Gazetteer, adcodes_path, detect_region
 
 WEIFANG = Region("山东省", "潍坊市", "", "370700000000")
 LIAOCHENG = Region("山东省", "聊城市", "", "371500000000")
@@ -150,3 +150,25 @@ def test_resolve_levels(gaz: Gazetteer) -> None:
     assert JINAN_SHIZHONG == gaz.resolve(city="济南", district="市中区")
     assert gaz.resolve(district="市中区") is None
     assert gaz.resolve(province="甘肃", city="聊城") is None
+
+
+def test_the_whole_country_sits_above_the_provinces(gaz: Gazetteer) -> None:
+    assert (NATIONAL, NATIONAL, (NATIONAL,), ()) == (
+        gaz.resolve(province="全国"), gaz.region(NATIONAL.code), gaz.lookup("全国"), gaz.ancestors(NATIONAL.code),
+    )
+    assert ("全国",) == NATIONAL.path()
+    assert gaz.resolve(province="全国", city="聊城") is None
+    # every provincial report speaks of 全国: detection never returns it
+    assert Region("山东省", code="370000000000") == detect_region("全省上下，全国各地，全国人民，山东省")
+
+
+def test_a_short_form_shared_with_a_county_inside_is_the_city(gaz: Gazetteer) -> None:
+    # 南昌 is the short form of 南昌市 and of 南昌县 within it
+    text = "南昌市人民政府工作报告。南昌发展迈上新台阶，南昌经济稳步增长，南昌人民生活改善。"
+    assert Region("江西省", "南昌市", "", "360100000000") == detect_region(text)
+
+
+def test_taiwan_districts_that_are_everyday_words_need_their_city() -> None:
+    text = "鲁中矿新社区、大社区等重点工程进展顺利，新社区建设提速，济南市加快发展。"
+    assert Region("山东省", "济南市", "", "370100000000") == detect_region(text)
+    assert "新社区" in detect_region("台中市新社区推进农业发展").district
