@@ -438,9 +438,22 @@ def _slack(width: int) -> int:
     return max(WRAP_SLACK, int(width * WRAP_SLACK_SHARE))
 
 
+class _WidthTable(dict):
+    """str.translate table that doubles wide characters (decided once per character)."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        value = ch * 2 if unicodedata.east_asian_width(ch) in "WF" else ch
+        self[code] = value
+        return value
+
+
+_WIDTH = _WidthTable()
+
+
 def display_width(text: str) -> int:
     """Columns the text takes in a monospaced font: 2 for CJK (wide) characters."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return len(text.translate(_WIDTH))
 
 
 def wrap_width(lines: list[str]) -> int:

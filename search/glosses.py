@@ -132,12 +132,32 @@ def is_rare_character(ch: str) -> bool:
     return False
 
 
+class _RareTable(dict):
+    """str.translate table keeping only rare characters (decided once per character)."""
+
+    def __missing__(self, code: int) -> str | None:
+        ch = chr(code)
+        value = ch if is_rare_character(ch) and ch != LOST_MARK else None
+        self[code] = value
+        return value
+
+
+_RARE = _RareTable()
+
+
+def rare_count(line: str) -> int:
+    """How many characters of the line a report would not contain (〓 not counted)."""
+    return len(line.translate(_RARE))
+
+
 def _rare_positions(line: str) -> list[int]:
     return [i for i, ch in enumerate(line) if is_rare_character(ch)]
 
 
 def is_mojibake_line(line: str) -> bool:
     """A line made mostly of characters no report contains (see is_rare_character)."""
+    if rare_count(line) < MOJIBAKE_MIN_RARE:
+        return False  # the common case, at C speed
     rare = [i for i in _rare_positions(line) if line[i] != LOST_MARK]
     letters = sum(1 for ch in line if not ch.isspace())
     return len(rare) >= MOJIBAKE_MIN_RARE and len(rare) >= MOJIBAKE_LINE_SHARE * letters
@@ -146,6 +166,8 @@ def is_mojibake_line(line: str) -> bool:
 def mojibake_runs(line: str) -> list[tuple[int, int]]:
     """(start, end) of each dense run of rare characters inside a line."""
     runs: list[tuple[int, int]] = []
+    if rare_count(line) < MOJIBAKE_MIN_RARE:
+        return runs
     group: list[int] = []
     for i in [*_rare_positions(line), len(line) + MOJIBAKE_RUN_GAP + 1]:
         if group and i - group[-1] > MOJIBAKE_RUN_GAP + 1:

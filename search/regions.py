@@ -268,11 +268,15 @@ class Gazetteer:
         """
         text = match_key(text)
         found: list[Mention] = []
-        i, n = 0, len(text)
-        while i < n:
+        buckets = self._buckets
+        # Only where a name can start (its first two characters are a bucket) is worth a look.
+        starts = [j for j in range(len(text)) if text[j : j + 2] in buckets]
+        k = 0
+        while k < len(starts):
+            i = starts[k]
             m = self._match_at(text, i, parent=None)
             if m is None:
-                i += 1
+                k += 1
                 continue
             # Extend into a child: right after the full name, or after its short form (济南|市中区).
             chain = m
@@ -287,12 +291,13 @@ class Gazetteer:
                     break
                 chain = nxt
             if chain is m and not self._boundary_ok(text, m):
-                i += 1
+                k += 1
                 continue
             found.append(
                 Mention(m.start, chain.end, chain.surface, chain.codes, chain.short, weight, chain is not m)
             )
-            i = chain.end
+            while k < len(starts) and starts[k] < chain.end:
+                k += 1
         return found
 
     def _short_cuts(self, m: Mention) -> set[int]:
