@@ -528,3 +528,11 @@ def test_a_line_at_the_top_of_one_page_only_is_text():
 )
 def test_first_group_size_is_what_a_line_break_could_not_split(text, size):
     assert first_group_size(text) == size
+
+
+@pytest.fixture(autouse=True)
+def _every_backend(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test of this module runs once per backend: builds default to it."""
+    import search.indexer
+
+    monkeypatch.setattr(search.indexer, "DEFAULT", backend)

@@ -228,3 +228,11 @@ def test_an_html_page_in_gbk_is_indexed_without_its_furniture(tmp_path: Path) ->
         "全年立案提案412件，办复率100%。",
     ]
     engine.close()
+
+
+@pytest.fixture(autouse=True)
+def _every_backend(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test of this module runs once per backend: builds default to it."""
+    import search.indexer
+
+    monkeypatch.setattr(search.indexer, "DEFAULT", backend)
