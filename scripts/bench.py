@@ -163,9 +163,25 @@ def run_part(name: str, fn: Callable[..., dict[str, Any]], *args: Any, **kwargs:
     except Exception as exc:  # noqa: BLE001 - every failure is reported, none stops the run
         tb = traceback.format_exc().strip().splitlines()
         log(f"{name} FAILED: {type(exc).__name__}: {exc}")
-        return {"error": f"{type(exc).__name__}: {exc}", "traceback": tb[-6:]}
-    log(f"{name} done in {time.perf_counter() - started:.1f} s")
+        result = {"error": f"{type(exc).__name__}: {exc}", "traceback": tb[-6:]}
+    else:
+        log(f"{name} done in {time.perf_counter() - started:.1f} s")
     return result
+
+
+class Results(dict):
+    """The JSON document, written again after every part so an interrupted run keeps
+    what it measured."""
+
+    def __init__(self, path: Path, **items: Any) -> None:
+        super().__init__(**items)
+        self.path = path
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        os.replace(tmp, self.path)
 
 
 def dir_size(path: Path) -> int:
@@ -693,10 +709,13 @@ def fts5_page(con: sqlite3.Connection, q: Query) -> int:
         where.append("m.year BETWEEN ? AND ?")
         args += [q.year_from, q.year_to]
     cond = " AND ".join(where) or "1"
-    source = "fts JOIN meta m ON m.id = fts.rowid" if (expr or conds) else "meta m"
+    # CROSS JOIN keeps the full-text side as the outer loop: SQLite would otherwise walk
+    # the province index and run the MATCH once per row.
+    source = "fts CROSS JOIN meta m ON m.id = fts.rowid" if (expr or conds) else "meta m"
     rowid = "fts.rowid" if (expr or conds) else "m.id"
     con.execute("DROP TABLE IF EXISTS temp.hits")
-    con.execute(f"CREATE TEMP TABLE hits AS SELECT {rowid} AS id FROM {source} WHERE {cond}", args)
+    con.execute("CREATE TEMP TABLE hits(id INTEGER PRIMARY KEY)")
+    con.execute(f"INSERT INTO temp.hits SELECT {rowid} FROM {source} WHERE {cond}", args)
     total = con.execute("SELECT count(*) FROM temp.hits").fetchone()[0]
     for col in ("province", "city", "district", "year"):
         con.execute(f"SELECT m.{col}, count(*) FROM temp.hits h JOIN meta m ON m.id = h.id GROUP BY m.{col}").fetchall()
@@ -708,10 +727,12 @@ def fts5_page(con: sqlite3.Connection, q: Query) -> int:
             args,
         ).fetchall()
     else:  # nothing the index can rank: the first rows
-        top = con.execute(
-            f"SELECT substr(f.key, 1, 60), m.* FROM temp.hits h JOIN meta m ON m.id = h.id "
-            f"JOIN fts f ON f.rowid = h.id ORDER BY h.id LIMIT {PER_PAGE}"
-        ).fetchall()
+        ids = [r[0] for r in con.execute(f"SELECT id FROM temp.hits ORDER BY id LIMIT {PER_PAGE}")]
+        top = [
+            con.execute("SELECT substr(key, 1, 60) FROM fts WHERE rowid = ?", (i,)).fetchone()
+            + con.execute("SELECT * FROM meta WHERE id = ?", (i,)).fetchone()
+            for i in ids
+        ]
     assert len(top) == min(PER_PAGE, total)
     return total
 
@@ -1059,8 +1080,15 @@ def prepare_corpus(name: str, path: Path | None, work: Path) -> Path:
     return path
 
 
-def bench_corpus(name: str, path: Path | None, args: argparse.Namespace, work: Path) -> dict[str, Any]:
+def bench_corpus(name: str, path: Path | None, args: argparse.Namespace, work: Path, results: Results) -> dict[str, Any]:
     out: dict[str, Any] = {"backends": {}, "baselines": {}}
+    results["corpora"][name] = out
+
+    def part(into: dict[str, Any], key: str, label: str, fn: Callable[..., dict[str, Any]], *a: Any) -> dict[str, Any]:
+        into[key] = run_part(label, fn, *a)
+        results.save()
+        return into[key]
+
     cwork = work / name
     cwork.mkdir(parents=True, exist_ok=True)
     try:
@@ -1085,7 +1113,7 @@ def bench_corpus(name: str, path: Path | None, args: argparse.Namespace, work: P
         index_dir = cwork / f"index-{backend}"
         shutil.rmtree(index_dir, ignore_errors=True)
         if any(p in args.parts for p in PARTS if p != "incremental"):  # they all need the index
-            res["build"] = run_part(f"{name}/{backend} build", measure_build, source, index_dir, backend, args.procs, cwork)
+            part(res, "build", f"{name}/{backend} build", measure_build, source, index_dir, backend, args.procs, cwork)
             if nothing_readable(res["build"]):
                 out["status"] = "not readable yet: the build found no article in " + ", ".join(
                     f"{n} {s}" for s, n in out["suffixes"].items()
@@ -1106,16 +1134,16 @@ def bench_corpus(name: str, path: Path | None, args: argparse.Namespace, work: P
             if queries is None:
                 queries = make_queries([])
             if "cold" in args.parts:
-                res["cold_start"] = run_part(f"{name}/{backend} cold start", measure_cold_start, index_dir)
+                part(res, "cold_start", f"{name}/{backend} cold start", measure_cold_start, index_dir)
             if "queries" in args.parts:
-                res["queries"] = run_part(f"{name}/{backend} queries", measure_queries, index_dir, queries, args.repeat)
+                part(res, "queries", f"{name}/{backend} queries", measure_queries, index_dir, queries, args.repeat)
             if "views" in args.parts:
-                res["views"] = run_part(f"{name}/{backend} views", measure_views, index_dir, args.repeat)
+                part(res, "views", f"{name}/{backend} views", measure_views, index_dir, args.repeat)
             if "serve" in args.parts:
                 urls = serve_urls(queries, paragraphs or [], args.serve_urls)
-                res["serve"] = run_part(f"{name}/{backend} serve", measure_serve, index_dir, urls, args.serve_seconds, cwork)
+                part(res, "serve", f"{name}/{backend} serve", measure_serve, index_dir, urls, args.serve_seconds, cwork)
         if "incremental" in args.parts:
-            res["incremental"] = run_part(
+            part(res, "incremental",
                 f"{name}/{backend} incremental", measure_incremental, source, backend, args.procs, cwork, out.get("paragraphs")
             )
         if not args.keep:
@@ -1123,12 +1151,12 @@ def bench_corpus(name: str, path: Path | None, args: argparse.Namespace, work: P
     if paragraphs is not None and queries is not None:
         base = out["baselines"]
         if "scan" in args.parts:
-            base["scan"] = run_part(f"{name} scan", measure_scan, paragraphs, queries, args.repeat)
+            part(base, "scan", f"{name} scan", measure_scan, paragraphs, queries, args.repeat)
         if "fts5" in args.parts:
-            base["fts5"] = run_part(f"{name} fts5", measure_fts5, paragraphs, queries, args.repeat, cwork)
+            part(base, "fts5", f"{name} fts5", measure_fts5, paragraphs, queries, args.repeat, cwork)
         if "naive" in args.parts:
             if len(paragraphs) <= args.naive_max:
-                base["naive"] = run_part(f"{name} naive whoosh", measure_naive, paragraphs, queries, args.repeat, cwork)
+                part(base, "naive", f"{name} naive whoosh", measure_naive, paragraphs, queries, args.repeat, cwork)
             else:
                 base["naive"] = {"skipped": f"{len(paragraphs)} paragraphs > --naive-max {args.naive_max}"}
     out.setdefault("status", "ok")
@@ -1181,7 +1209,7 @@ def slower_count(engine: dict[str, Any] | None, base: dict[str, Any] | None, key
 
 def corpus_tables(name: str, c: dict[str, Any]) -> list[str]:
     lines = [f"### {name}: {c.get('files', '?')} files, {c.get('paragraphs', '?')} paragraphs ({c.get('status')})", ""]
-    if not c.get("backends") and not c.get("baselines"):
+    if c.get("status") != "ok":
         return lines
     lines += [
         "| system | build wall s | build CPU s | build peak RSS MB | index MB | cold start s (CPU s) | p50 ms | p95 ms | CPU p50 ms | CPU p95 ms | served pages/s | errors | server RSS MB | +10 reports s |",
@@ -1348,26 +1376,27 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(args.work_dir or tempfile.mkdtemp(prefix="cppcc-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     now = time.localtime()
-    result: dict[str, Any] = {
-        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z", now),
-        "command": [sys.executable, *sys.argv],
-        "machine": machine_info(),
-        "versions": versions(),
-        "settings": {k: v for k, v in vars(args).items() if k != "json_out"} | {"per_page": PER_PAGE},
-        "backend_support": backend_support(),
-        "corpora": {},
-    }
+    out = Path(args.json_out or ROOT / "bench-results" / f"bench-{time.strftime('%Y-%m-%d-%H%M', now)}.json")
+    result = Results(
+        out,
+        date=time.strftime("%Y-%m-%dT%H:%M:%S%z", now),
+        command=[sys.executable, *sys.argv],
+        machine=machine_info(),
+        versions=versions(),
+        settings={k: v for k, v in vars(args).items() if k != "json_out"} | {"per_page": PER_PAGE},
+        backend_support=backend_support(),
+        corpora={},
+    )
     try:
         for name, path in corpora:
-            result["corpora"][name] = bench_corpus(name, path, args, work)
+            bench_corpus(name, path, args, work, result)
+            result.save()
     finally:
         result["machine"]["load_avg_at_end"] = os.getloadavg()
         result["total_minutes"] = round((time.mktime(time.localtime()) - time.mktime(now)) / 60, 1)
         if not args.keep and not args.work_dir:
             shutil.rmtree(work, ignore_errors=True)
-        out = Path(args.json_out or ROOT / "bench-results" / f"bench-{time.strftime('%Y-%m-%d-%H%M', now)}.json")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        result.save()
 
     m, v = result["machine"], result["versions"]
     print(f"# cppcc-search benchmark, {result['date']}\n")
