@@ -1143,9 +1143,8 @@ def bench_corpus(name: str, path: Path | None, args: argparse.Namespace, work: P
                 urls = serve_urls(queries, paragraphs or [], args.serve_urls)
                 part(res, "serve", f"{name}/{backend} serve", measure_serve, index_dir, urls, args.serve_seconds, cwork)
         if "incremental" in args.parts:
-            part(res, "incremental",
-                f"{name}/{backend} incremental", measure_incremental, source, backend, args.procs, cwork, out.get("paragraphs")
-            )
+            part(res, "incremental", f"{name}/{backend} incremental", measure_incremental,
+                 source, backend, args.procs, cwork, out.get("paragraphs"))
         if not args.keep:
             shutil.rmtree(index_dir, ignore_errors=True)
     if paragraphs is not None and queries is not None:
@@ -1345,6 +1344,32 @@ def target_rows(corpora: dict[str, Any]) -> list[str]:
 # main -------------------------------------------------------------------------------
 
 
+def print_report(result: dict[str, Any]) -> None:
+    """The markdown tables of a run (also of a saved JSON: --print-from)."""
+    m, v, settings = result["machine"], result["versions"], result["settings"]
+    print(f"# cppcc-search benchmark, {result['date']}\n")
+    print(f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM, {m['os']}; load average "
+          f"at start {fmt_load(m['load_avg_at_start'])}, at end {fmt_load(m.get('load_avg_at_end'))} "
+          "(on a loaded machine, trust the CPU columns).")
+    print("Versions: " + ", ".join(f"{k} {val}" for k, val in v.items() if val) + ".")
+    print(f"Command: {' '.join(result['command'])}\n")
+    print(f"Every page: top {settings['per_page']} with snippets + every facet count; match cache cleared "
+          f"before each of {settings['repeat']} runs per query; p50/p95 over all runs of all queries.\n")
+    for backend, why in result["backend_support"].items():
+        if why and backend in settings["backend"]:
+            print(f"- {backend}: skipped, {why}.")
+    print()
+    for name, c in result["corpora"].items():
+        print("\n".join(corpus_tables(name, c)))
+    print("\n".join(target_rows(result["corpora"])))
+    fts_note = next((c["baselines"]["fts5"]["note"] for c in result["corpora"].values()
+                     if "note" in (c.get("baselines", {}).get("fts5") or {})), None)
+    if fts_note:
+        print(f"FTS5: {fts_note}.\n")
+
+
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", nargs="+", default=["samples", "gov267"],
@@ -1359,11 +1384,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--work-dir", default=None, help="Scratch folder (default: a new temporary folder).")
     ap.add_argument("--keep", action="store_true", help="Keep the indexes in the work folder.")
     ap.add_argument("--json-out", default=None, help="Default: bench-results/bench-<date>.json.")
+    ap.add_argument("--print-from", default=None, metavar="JSON", help="Print the tables of a saved run and exit.")
     return ap.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.print_from:
+        print_report(json.loads(Path(args.print_from).read_text(encoding="utf-8")))
+        return 0
     corpora: list[tuple[str, Path | None]] = []
     for spec in args.corpus:
         name, _, path = spec.partition("=")
@@ -1398,28 +1427,9 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
         result.save()
 
-    m, v = result["machine"], result["versions"]
-    print(f"# cppcc-search benchmark, {result['date']}\n")
-    print(f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM, {m['os']}; load average at start {fmt_load(m['load_avg_at_start'])}, at end {fmt_load(m.get('load_avg_at_end'))} "
-          "(on a loaded machine, trust the CPU columns).")
-    print("Versions: " + ", ".join(f"{k} {val}" for k, val in v.items() if val) + ".")
-    print(f"Command: {' '.join(sys.argv)}\n")
-    print(f"Every page: top {PER_PAGE} with snippets + every facet count; match cache cleared before each "
-          f"of {args.repeat} runs per query; p50/p95 over all runs of all queries.\n")
-    for backend, why in result["backend_support"].items():
-        if why and backend in args.backend:
-            print(f"- {backend}: skipped, {why}.")
-    print()
-    for name, c in result["corpora"].items():
-        print("\n".join(corpus_tables(name, c)))
-    print("\n".join(target_rows(result["corpora"])))
-    fts_note = next((c["baselines"]["fts5"]["note"] for c in result["corpora"].values()
-                     if "note" in c.get("baselines", {}).get("fts5", {})), None)
-    if fts_note:
-        print(f"FTS5: {fts_note}.\n")
+    print_report(result)
     print(f"JSON: {out}")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
