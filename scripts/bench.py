@@ -5,6 +5,11 @@ cppcc-search, beside three baselines measured in the same run on the same paragr
     .venv/bin/python scripts/bench.py                          # samples + gov267, every backend
     .venv/bin/python scripts/bench.py --corpus synth10k large --backend whoosh tantivy
     .venv/bin/python scripts/bench.py --corpus gov267 --parts build queries scan fts5
+    .venv/bin/python scripts/bench.py --print-from bench-results/bench-2026-11-29-1959.json
+
+Time it takes: each incremental measurement builds its copy twice, and the Whoosh build of
+the large corpus takes the better part of an hour; `--parts` and `--backend` narrow a run.
+On a loaded machine compare the CPU columns: wall times and pages/s follow the load.
 
 Corpora (--corpus, several allowed; NAME=PATH adds one):
   samples   data/reports (the five shipped reports)
