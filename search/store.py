@@ -18,6 +18,7 @@ as not live, so docnums never move.
 from __future__ import annotations
 
 import json
+import mmap
 import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -201,11 +202,24 @@ class Store:
         self._key = self._map("key")
         self.article_index = {a.id: i for i, a in enumerate(self.articles) if a.live}
 
-    def _map(self, name: str) -> tuple[np.memmap | bytes, np.ndarray]:
+    def _map(self, name: str) -> tuple[mmap.mmap | bytes, np.ndarray]:
         path = self.folder / f"{name}.bin"
         offs = np.load(self.folder / f"{name}.off.npy")
-        data: np.memmap | bytes = np.memmap(path, dtype=np.uint8, mode="r") if path.stat().st_size else b""
+        data: mmap.mmap | bytes = b""
+        if path.stat().st_size:
+            with open(path, "rb") as fh:
+                data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
         return data, offs
+
+    def keys_containing(self, docnums: np.ndarray, piece: str) -> np.ndarray:
+        """The docnums whose search key holds `piece`: a byte search inside each key, in place
+        (UTF-8 is self-synchronising, so a byte match is a character match)."""
+        data, offs = self._key
+        needle = piece.encode("utf-8")
+        find = data.find
+        starts, ends = offs[docnums].tolist(), offs[docnums + 1].tolist()
+        keep = [i for i, (a, b) in enumerate(zip(starts, ends, strict=True)) if find(needle, a, b) != -1]
+        return docnums[keep]
 
     def col(self, name: str) -> np.ndarray:
         return self._cols[name]
@@ -215,13 +229,13 @@ class Store:
 
     def blob(self, name: str) -> tuple[bytes, np.ndarray]:
         data, offs = self._text if name == "text" else self._key
-        return bytes(data[: int(offs[-1])]) if len(offs) > 1 else b"", offs
+        return data[: int(offs[-1])] if len(offs) > 1 else b"", offs
 
     @staticmethod
-    def _get(blob: tuple[np.memmap | bytes, np.ndarray], docnum: int) -> str:
+    def _get(blob: tuple[mmap.mmap | bytes, np.ndarray], docnum: int) -> str:
         data, offs = blob
         a, b = int(offs[docnum]), int(offs[docnum + 1])
-        return bytes(data[a:b]).decode("utf-8")
+        return data[a:b].decode("utf-8")
 
     def text(self, docnum: int) -> str:
         return self._get(self._text, docnum)
@@ -242,6 +256,12 @@ class Store:
 
     def close(self) -> None:
         self._cols.clear()
+        for data, _ in (self._text, self._key):
+            if isinstance(data, mmap.mmap):
+                try:
+                    data.close()
+                except BufferError:  # a slice still in use elsewhere; the GC closes it
+                    pass
 
 
 def copy_store_files(src: Path, dst: Path) -> None:

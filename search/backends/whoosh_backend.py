@@ -352,8 +352,7 @@ class _Reader(BackendReader):
             docs = docs[np.isin(docs, other, assume_unique=True)]
         if len(grams) == 1 and len(piece) == 2:
             return docs  # a bigram's postings are exact
-        key = self.store.key  # type: ignore[attr-defined]
-        return np.fromiter((d for d in docs.tolist() if piece in key(d)), dtype=np.int64)
+        return self.store.keys_containing(docs, piece)  # type: ignore[attr-defined]
 
     def top(self, plan: RankPlan) -> list[tuple[int, float]]:
         allowed = plan.allowed
