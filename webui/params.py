@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from functools import lru_cache
 from typing import Protocol
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from search.engine import SORTS, SearchRequest
 from search.query import MAX_QUERY_LENGTH
@@ -133,6 +134,17 @@ def parse_request(args: MultiArgs, *, per_page: int = 20, max_per_page: int = 10
     )
 
 
+@lru_cache(maxsize=65536)
+def _quoted(text: str) -> str:
+    return quote_plus(text)
+
+
+def encode_args(pairs: Iterable[tuple[str, str]]) -> str:
+    """urlencode for str pairs, with each string quoted once per process (a page builds a
+    link per facet value, and the same values come back on every page)."""
+    return "&".join(f"{_quoted(k)}={_quoted(v)}" for k, v in pairs)
+
+
 def request_args(req: SearchRequest, *, per_page: int = 20) -> list[tuple[str, str]]:
     """The canonical URL arguments of a request, defaults left out (inverse of parse_request)."""
     pairs: list[tuple[str, str]] = []
@@ -168,7 +180,7 @@ class Links:
 
     def url(self, req: SearchRequest, base: str | None = None) -> str:
         """The URL of a request on this page (or on another base path, like the CSV export)."""
-        query = urlencode(request_args(req, per_page=self.default_per_page))
+        query = encode_args(request_args(req, per_page=self.default_per_page))
         return f"{base or self.base}?{query}" if query else (base or self.base)
 
     def with_(self, **changes: object) -> str:
@@ -204,7 +216,25 @@ class Links:
         typed: str | int = int(value) if arg == "year" else value
         if typed in current:
             return self.remove(arg, value)
-        return self.url(replace(self.req, **{attr: (*current, typed)}, page=1))
+        # The arguments of this request on page 1 with the value added where request_args
+        # would put it (after the values of its facet): no new SearchRequest per facet value.
+        pairs = self._page_one_pairs()
+        rank = self._arg_rank
+        r = rank[arg]
+        pos = 0
+        for i, (k, _) in enumerate(pairs):
+            if k in rank and rank[k] <= r:
+                pos = i + 1
+        query = encode_args([*pairs[:pos], (arg, str(typed)), *pairs[pos:]])
+        return f"{self.base}?{query}"
+
+    _arg_rank = {k: i for i, k in enumerate(("q", *FILTER_ARGS))}
+
+    def _page_one_pairs(self) -> list[tuple[str, str]]:
+        pairs = getattr(self, "_pairs", None)
+        if pairs is None:
+            pairs = self._pairs = request_args(replace(self.req, page=1), per_page=self.default_per_page)
+        return pairs
 
     def remove(self, arg: str, value: str) -> str:
         return self.url(self.without({arg: [value]}))
