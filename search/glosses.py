@@ -8,8 +8,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from pypinyin.pinyin_dict import pinyin_dict
-
 from search.normalize import to_simplified
 
 HAN_RANGE = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -22,6 +20,9 @@ LOST_MARK = "\u3013"  # 〓 GETA MARK: the typographers' sign for a missing char
 @lru_cache(maxsize=1)
 def pinyin_syllables() -> frozenset[str]:
     """Every toned (and neutral) pinyin syllable pypinyin knows, e.g. "xié", "dān", "me"."""
+    # Imported here: pypinyin takes half a second to load, and readers never need it.
+    from pypinyin.pinyin_dict import pinyin_dict
+
     return frozenset(s for value in pinyin_dict.values() for s in value.split(",") if s)
 
 
