@@ -21,6 +21,7 @@ import numpy as np
 from whoosh import index as windex
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3LeafMatcher, W3PostingsWriter
 from whoosh.fields import ID, FieldType, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Existence, Frequency
 from whoosh.system import pack_uint
 
@@ -288,7 +289,9 @@ def _link_copy(src: Path, dst: Path) -> None:
 class _Reader(BackendReader):
     def __init__(self, folder: Path, store: object) -> None:
         try:
-            self.ix = windex.open_dir(str(folder))
+            # No mmap: each thread has its own reader (Whoosh seeks in its files), and one
+            # mapping of the index per thread counts once per thread in the process's memory.
+            self.ix = FileStorage(str(folder), supports_mmap=False, readonly=True).open_index()
         except Exception as exc:  # noqa: BLE001 - Whoosh raises many kinds
             raise BackendError(f"The Whoosh index in {str(folder)!r} cannot be opened: {exc}") from exc
         self.store = store
@@ -375,6 +378,10 @@ class _Reader(BackendReader):
         scores += TITLE_BOOST * self.store_title_scores(plan.words, docs)  # type: ignore[attr-defined]
         s = scores[docs] * prior(self._heading[docs])
         return top_k(s, docs, plan.limit, plan.order)
+
+    def clear_cache(self) -> None:
+        """Forget cached posting lists (benchmarks time every search cold)."""
+        self._cache.clear()
 
     def store_title_scores(self, words: tuple[str, ...], docs: np.ndarray) -> np.ndarray:
         return title_scores(self.store, words, docs, self._n, self._live_count)
