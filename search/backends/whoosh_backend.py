@@ -14,6 +14,7 @@ The field classes below are pickled into the index with the schema: keep their i
 from __future__ import annotations
 
 import threading
+import weakref
 from array import array
 from pathlib import Path
 
@@ -306,6 +307,9 @@ class _Reader(BackendReader):
         self._avgdl = float(self._wlen[np.asarray(live)].mean()) if self._live_count else 1.0
         self._heading = np.asarray(store.col("heading"))  # type: ignore[attr-defined]
         self._live = np.asarray(live, dtype=bool)
+        self._readers: list = []
+        # Readers hold open files: closed with this object even when nobody calls close().
+        self._finalizer = weakref.finalize(self, _close_readers, self._readers)
 
     @property
     def doc_count(self) -> int:
@@ -317,7 +321,7 @@ class _Reader(BackendReader):
         if r is None:
             r = self._local.reader = self.ix.reader()
             with self._lock:
-                self._readers = [*getattr(self, "_readers", []), r]
+                self._readers.append(r)
         return r
 
     def postings(self, field: str, text: str, with_freq: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
@@ -388,13 +392,17 @@ class _Reader(BackendReader):
 
     def close(self) -> None:
         with self._lock:
-            for r in getattr(self, "_readers", []):
-                try:
-                    r.close()
-                except Exception:  # noqa: BLE001, S110 - closing is best effort
-                    pass
-            self._readers = []
+            _close_readers(self._readers)
+            self._local = threading.local()
             self._cache.clear()
+
+
+def _close_readers(readers: list) -> None:
+    while readers:
+        try:
+            readers.pop().close()
+        except Exception:  # noqa: BLE001, S110 - closing is best effort
+            pass
 
 
 def title_scores(store: object, words: tuple[str, ...], docs: np.ndarray, size: int, n_docs: int) -> np.ndarray:
