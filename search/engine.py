@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from search.analysis import query_words
-from search.backends import DocFilter, RankPlan, get_backend
+from search.backends import RankPlan, get_backend
 from search.cache import ByteLRU
 from search.facets import (
     Columns,
@@ -280,14 +280,6 @@ class SearchEngine:
         )
 
     @staticmethod
-    def _doc_filter(request: SearchRequest) -> DocFilter:
-        return DocFilter(
-            provinces=request.provinces, cities=request.cities, districts=request.districts,
-            doc_types=request.doc_types, levels=request.levels, themes=request.themes,
-            years=request.years, year_from=request.year_from, year_to=request.year_to,
-        )  # fmt: skip
-
-    @staticmethod
     def _rank_words(st: _Opened, parsed: ParsedQuery) -> tuple[str, ...]:
         words: dict[str, None] = {}
         for group in parsed.groups:
@@ -315,7 +307,7 @@ class SearchEngine:
                 limit=limit,
                 groups=tuple(tuple(t.key for t in g) for g in parsed.groups) if native else (),
                 negated=tuple(t.key for t in parsed.negated) if native else (),
-                filter=self._doc_filter(request),
+                filter=self._filter(request),
                 native=native,
                 order=cols.order,
             )
@@ -377,7 +369,7 @@ class SearchEngine:
             return None
         groups = tuple(tuple(t.key for t in g) for g in parsed.groups)
         negated = tuple(t.key for t in parsed.negated)
-        full = self._doc_filter(request)
+        full = self._filter(request)
         own = [
             name for name, attrs in self._FACET_FILTER_FIELDS.items()
             if any(getattr(full, a) not in ((), None) for a in attrs)

@@ -30,6 +30,7 @@ from typing import ClassVar
 import numpy as np
 
 from search.analysis import DocTokens
+from search.facets import FacetFilter as DocFilter  # the filters a backend may express natively
 
 K1, B = 1.2, 0.75
 TITLE_BOOST = 0.5
@@ -38,21 +39,6 @@ HEADING_PRIOR = 0.5  # a heading names a topic; the paragraphs under it say what
 
 class BackendError(Exception):
     """The backend could not open or write its index; the message says why."""
-
-
-@dataclass(frozen=True)
-class DocFilter:
-    """Facet filters in a form every backend can express: OR within a field, AND across."""
-
-    provinces: tuple[str, ...] = ()
-    cities: tuple[str, ...] = ()
-    districts: tuple[str, ...] = ()
-    doc_types: tuple[str, ...] = ()
-    levels: tuple[str, ...] = ()
-    themes: tuple[str, ...] = ()
-    years: tuple[int, ...] = ()
-    year_from: int | None = None
-    year_to: int | None = None
 
 
 @dataclass(frozen=True)
@@ -135,21 +121,23 @@ class ParagraphFields:
     article: int = 0  # the article's index in the store (stable across incremental builds)
 
 
-class Backend(ABC):
+class Backend:
     """A kind of index: how to write a generation and how to open one."""
 
     name: ClassVar[str]
     folder_name: ClassVar[str]
+    writer_class: ClassVar[type[BackendWriter]]
+    reader_class: ClassVar[type[BackendReader]]
 
     @classmethod
-    @abstractmethod
     def writer(cls, folder: Path, previous: Path | None, *, procs: int = 1) -> BackendWriter:
         """A writer into `folder`; with `previous`, continuing that generation's index."""
+        return cls.writer_class(folder, previous, procs)  # type: ignore[call-arg]
 
     @classmethod
-    @abstractmethod
     def open(cls, folder: Path, store: object) -> BackendReader:
         """Open the index in `folder` (the generation's store gives lengths and keys)."""
+        return cls.reader_class(folder, store)  # type: ignore[call-arg]
 
 
 def bm25(tf: np.ndarray, df: int, n_docs: int, dl: np.ndarray, avgdl: float) -> np.ndarray:

@@ -259,11 +259,5 @@ class _Reader(BackendReader):
 class TantivyBackend(Backend):
     name = "tantivy"
     folder_name = "tantivy"
-
-    @classmethod
-    def writer(cls, folder: Path, previous: Path | None, *, procs: int = 1) -> BackendWriter:
-        return _Writer(folder, previous, procs)
-
-    @classmethod
-    def open(cls, folder: Path, store: object) -> BackendReader:
-        return _Reader(folder, store)
+    writer_class = _Writer
+    reader_class = _Reader

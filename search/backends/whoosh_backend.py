@@ -460,11 +460,5 @@ def _read_all(m: object, offset: int, ids_out: list[np.ndarray], freqs_out: list
 class WhooshBackend(Backend):
     name = "whoosh"
     folder_name = "whoosh"
-
-    @classmethod
-    def writer(cls, folder: Path, previous: Path | None, *, procs: int = 1) -> BackendWriter:
-        return _Writer(folder, previous, procs)
-
-    @classmethod
-    def open(cls, folder: Path, store: object) -> BackendReader:
-        return _Reader(folder, store)
+    writer_class = _Writer
+    reader_class = _Reader
