@@ -118,8 +118,11 @@ def _decode(data: bytes, path: Path) -> tuple[str, str]:
         raise UnreadableSource(path, "it contains NUL bytes, so it is binary, not text")
     try:
         return data.decode("utf-8"), "utf-8"  # the fast path: most files are plain UTF-8
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and exc.start >= len(data) - 3:
+            # UTF-8 cut off inside its last character (a truncated download): keep the
+            # text, mark the lost character.
+            return data[: exc.start].decode("utf-8") + "\ufffd", "utf-8"
     best = charset_normalizer.from_bytes(data).best()
     if best is None:
         raise UnreadableSource(path, "no text encoding fits its bytes")

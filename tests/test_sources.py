@@ -154,3 +154,12 @@ def test_sample_reports_are_all_found_and_read():
     sources = [read_source(p) for p in find_sources([folder])]
     assert 5 == len(sources)
     assert {"utf-8"} == {s.encoding for s in sources}
+
+
+def test_utf8_cut_inside_its_last_character_is_read(tmp_path: Path) -> None:
+    text = "政协委员积极履职，协商议政成效明显。" * 20
+    path = tmp_path / "cut.txt"
+    path.write_bytes(text.encode("utf-8")[:-2])  # the last 。 loses two of its three bytes
+    source = read_source(path)
+    assert source.encoding == "utf-8"
+    assert source.text == text[:-1] + "\ufffd"
