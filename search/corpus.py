@@ -76,9 +76,12 @@ def plan_files(sources: Iterable[str | Path]) -> tuple[list[SourceFile], list[Sk
     for each source path that does not exist."""
     roots = [Path(s) for s in sources]
     missing = [Skipped(str(r), "the path does not exist") for r in roots if not r.exists()]
+    links: list[tuple[Path, str]] = []
     taken: set[str] = set()
     planned = []
-    for path in find_sources([r for r in roots if r.exists()]):
+    found = find_sources([r for r in roots if r.exists()], links)
+    missing += [Skipped(str(p), reason) for p, reason in links]
+    for path in found:
         root = _root_of(path, roots)
         relative = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
         stem = path.stem

@@ -74,7 +74,22 @@ def _is_candidate(path: Path, root: Path | None = None) -> bool:
     return known and path.name.lower() not in SIDECAR_NAMES
 
 
-def find_sources(paths: Iterable[Path]) -> list[Path]:
+def _link_problem(link: Path, root: Path) -> str | None:
+    """Why a symbolic link inside a source folder is not followed, or None."""
+    try:
+        target = link.resolve(strict=True)
+    except FileNotFoundError:
+        return "it is a symbolic link to nothing (dangling)"
+    except (RuntimeError, OSError):
+        return "it is a symbolic link that loops"
+    if not target.is_relative_to(root):
+        return f"it is a symbolic link to {str(target)!r}, outside the source folder"
+    if not target.is_file():
+        return "it is a symbolic link to a folder"
+    return None
+
+
+def find_sources(paths: Iterable[Path], skipped: list[tuple[Path, str]] | None = None) -> list[Path]:
     """Expand files and folders (recursively) into the sorted list of sources.
 
     In a folder: the readable formats (.txt/.html/.htm/.md/.pdf/.docx) and document formats
@@ -86,7 +101,20 @@ def find_sources(paths: Iterable[Path]) -> list[Path]:
     found: set[Path] = set()
     for path in map(Path, paths):
         if path.is_dir():
-            found.update(p for p in path.rglob("*") if p.is_file() and _is_candidate(p, path))
+            root = path.resolve()
+            for p in path.rglob("*"):
+                if not p.is_symlink():
+                    if p.is_file() and _is_candidate(p, path):
+                        found.add(p)
+                    continue
+                # A link is followed only to a file inside the folder: a source folder
+                # must not publish what lies elsewhere on the machine (/etc/passwd).
+                reason = _link_problem(p, root)
+                if reason is None:
+                    if _is_candidate(p, path):
+                        found.add(p)
+                elif skipped is not None:
+                    skipped.append((p, reason))
         elif path.is_file():
             if path.name.lower() not in SIDECAR_NAMES:
                 found.add(path)

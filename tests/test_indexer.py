@@ -236,3 +236,20 @@ def _every_backend(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import search.indexer
 
     monkeypatch.setattr(search.indexer, "DEFAULT", backend)
+
+
+def test_links_outside_the_folder_dangling_or_looping_are_skipped_with_a_reason(tmp_path: Path) -> None:
+    src = write_reports(tmp_path / "src")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("机密：不应被索引的内容。" * 10, encoding="utf-8")
+    (src / "passwd.txt").symlink_to(secret)
+    (src / "gone.txt").symlink_to(tmp_path / "nothing.txt")
+    (src / "loop.txt").symlink_to(src / "loop.txt")
+    (src / "inside.txt").symlink_to(src / "a.txt")
+    report = build_index([src], tmp_path / "index")
+    reasons = {Path(s.path).name: s.reason for s in report.skipped}
+    assert "outside the source folder" in reasons["passwd.txt"]
+    assert "dangling" in reasons["gone.txt"]
+    assert "loops" in reasons["loop.txt"]
+    assert "inside.txt" not in reasons  # a link within the folder is read
+    assert SearchEngine(tmp_path / "index").search(SearchRequest(query="机密")).total == 0
