@@ -7,8 +7,10 @@ paragraphs get the same themes as simplified ones.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -22,6 +24,11 @@ class ThemeRulesError(ValueError):
     """The theme rules file is malformed."""
 
 
+@lru_cache(maxsize=256)
+def _any_keyword(keywords: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(k) for k in sorted(keywords, key=len, reverse=True)))
+
+
 @dataclass(frozen=True)
 class Theme:
     """One theme: a paragraph has it when its keywords occur at least `min_hits` times."""
@@ -33,6 +40,8 @@ class Theme:
 
     def hits(self, key: str) -> dict[str, int]:
         """Occurrences of each keyword in `key` (simplified text) once excluded phrases are masked."""
+        if not _any_keyword(self.keywords).search(key):
+            return {}  # most paragraphs: one pass of one pattern, not one per keyword
         for phrase in self.exclude:
             key = key.replace(phrase, _MASK * len(phrase))
         counts = {kw: key.count(kw) for kw in self.keywords}

@@ -92,6 +92,7 @@ class LeanPostingsWriter(W3PostingsWriter):
                 self._new_block()
             chunk = ids[i : i + limit]
             self._ids.extend(chunk)
+            self._unit = freqs is None
             if freqs is None:
                 self._weights = array("f", [1.0]) * len(chunk)
                 self._maxweight = 1.0
@@ -101,6 +102,22 @@ class LeanPostingsWriter(W3PostingsWriter):
                 self._maxweight = float(max(fchunk))
                 self._values.extend(pack_uint(n) for n in fchunk)
 
+
+    # Whoosh minifies a block posting by posting in Python; the same values, with numpy.
+
+    def _mini_ids(self) -> tuple[int, ...]:
+        ids = np.asarray(self._ids, dtype=np.int64)
+        return tuple(np.diff(ids, prepend=0).tolist())
+
+    def _mini_weights(self) -> tuple[float, ...] | float | None:
+        if getattr(self, "_unit", False):
+            return None
+        w = np.asarray(self._weights, dtype=np.float64)
+        if not len(w) or (w == 1.0).all():
+            return None
+        if (w == w[0]).all():
+            return float(w[0])
+        return tuple(w.tolist())
 
     def finish_postings(self):  # noqa: ANN201
         # Whoosh 2.7 calls a method that does not exist (set_inline) whenever a list is
@@ -124,9 +141,11 @@ class LeanFieldWriter(W3FieldWriter):
             self.start_field(fieldname, schema[fieldname])
             postings = items.fields[fieldname]
             pw = self._postwriter
-            for btext in sorted(postings):
-                ids, freqs = postings[btext]
-                self.start_term(btext)
+            # str order is UTF-8 byte order, the order Whoosh's term table needs
+            for text in sorted(postings):
+                entry = postings[text]
+                ids, freqs = (entry, None) if isinstance(entry, array) else entry
+                self.start_term(text.encode("utf-8"))
                 pw.add_many(ids, freqs)
                 self.finish_term()
             self.finish_field()
@@ -153,12 +172,14 @@ class LeanCodec(W3Codec):
 class _Grouped:
     """Postings per field and term, handed from DictPool to LeanFieldWriter."""
 
-    def __init__(self, fields: dict[str, dict[bytes, tuple[array, array | None]]]) -> None:
+    def __init__(self, fields: dict[str, dict[str, array | tuple[array, array]]]) -> None:
         self.fields = fields
 
     def __iter__(self):  # noqa: ANN204 - the flat form Whoosh's own writers expect
         for fieldname in sorted(self.fields):
-            for btext, (ids, freqs) in sorted(self.fields[fieldname].items()):
+            for text, entry in sorted(self.fields[fieldname].items()):
+                ids, freqs = (entry, None) if isinstance(entry, array) else entry
+                btext = text.encode("utf-8")
                 for i, docnum in enumerate(ids):
                     n = 1 if freqs is None else freqs[i]
                     yield fieldname, btext, docnum, float(n), (b"" if freqs is None else pack_uint(n))
@@ -169,10 +190,10 @@ class DictPool:
     in compact arrays in document order, so a commit sorts distinct terms, not postings."""
 
     def __init__(self) -> None:
-        self.fields: dict[str, dict[bytes, tuple[array, array | None]]] = {}
+        self.fields: dict[str, dict[str, array | tuple[array, array]]] = {}
         self.fieldnames: set[str] = set()
 
-    def _field(self, fieldname: str) -> dict[bytes, tuple[array, array | None]]:
+    def _field(self, fieldname: str) -> dict[str, array | tuple[array, array]]:
         postings = self.fields.get(fieldname)
         if postings is None:
             postings = self.fields[fieldname] = {}
@@ -184,24 +205,24 @@ class DictPool:
 
     def add_set(self, fieldname: str, docnum: int, terms) -> None:  # noqa: ANN001
         postings = self._field(fieldname)
+        get = postings.get
         for t in terms:
-            b = t.encode("utf-8")
-            entry = postings.get(b)
+            entry = get(t)
             if entry is None:
-                postings[b] = (array("I", (docnum,)), None)
+                postings[t] = array("I", (docnum,))
             else:
-                entry[0].append(docnum)
+                entry.append(docnum)
 
     def add_counts(self, fieldname: str, docnum: int, counts) -> None:  # noqa: ANN001
         postings = self._field(fieldname)
+        get = postings.get
         for t, n in counts.items():
-            b = t.encode("utf-8")
-            entry = postings.get(b)
+            entry = get(t)
             if entry is None:
-                postings[b] = (array("I", (docnum,)), array("I", (n,)))
+                postings[t] = (array("I", (docnum,)), array("I", (n,)))
             else:
                 entry[0].append(docnum)
-                entry[1].append(n)  # type: ignore[union-attr]
+                entry[1].append(n)
 
     def iter_postings(self) -> _Grouped:
         return _Grouped(self.fields)
