@@ -337,9 +337,7 @@ class SearchEngine:
             themes=store.themes(docnum),
             section=store.section(docnum),
             text=text,
-            snippet=snippet(text, keys, key_text=store.key(docnum)) if with_snippet and keys else (
-                snippet(text, ()) if with_snippet else ""
-            ),
+            snippet=snippet(text, keys, key_text=store.key(docnum) if keys else None) if with_snippet else "",
             position=position,
             score=score,
             doc_type=a.doc_type,
