@@ -152,7 +152,10 @@ def search_cmd(
     click.echo(f"{result.total} paragraphs ({result.elapsed_ms:.0f} ms), page {page} of {result.pages}")
     for h in result.hits:
         where = " › ".join(p for p in (h.province, h.city, h.district) if p)
-        click.echo(f"\n[{h.id}] {h.title}  {where}  {h.year or ''}")
+        facts = "  ".join(
+            x for x in (f"{h.year} 年度" if h.year else "", h.doc_type, h.level, f"发布 {h.delivered}" if h.delivered else "") if x
+        )
+        click.echo(f"\n[{h.id}] {h.title}  {where}  {facts}")
         click.echo("  " + _terminal(h.snippet))
     for name, values in result.facets.items():
         if values:
@@ -205,7 +208,9 @@ def articles_cmd(ctx: click.Context, as_json: bool, index_dir: str | None) -> No
         return
     for a in articles:
         where = " › ".join(p for p in (a.province, a.city, a.district) if p) or "-"
-        click.echo(f"{a.id}\t{a.year or '-'}\t{where}\t{a.paragraphs}\t{a.title}")
+        click.echo(
+            f"{a.id}\t{a.year or '-'}\t{a.delivered or '-'}\t{a.doc_type or '-'}\t{a.level or '-'}\t{where}\t{a.paragraphs}\t{a.title}"
+        )
 
 
 @main.command("stats")

@@ -91,3 +91,11 @@ def test_articles_json(runner: CliRunner, sample_index: Path) -> None:
 def test_stats(runner: CliRunner, sample_index: Path) -> None:
     result = runner.invoke(main, ["stats", "--index-dir", str(sample_index)])
     assert json.loads(result.output)["articles"] == 6
+
+
+def test_text_output_names_type_level_and_delivery(runner: CliRunner, sample_index: Path) -> None:
+    result = runner.invoke(main, ["search", "回头看", "--index-dir", str(sample_index)])
+    assert result.exit_code == 0, result.output
+    assert "2024 年度  政协常委会工作报告  县级  发布 2025-01-07" in result.output
+    listed = runner.invoke(main, ["articles", "--index-dir", str(sample_index)]).output
+    assert "\t2024\t2025-01-07\t政协常委会工作报告\t县级\t山东省 › 济南市 › 市中区\t" in listed
