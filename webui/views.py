@@ -10,6 +10,7 @@ import csv
 import io
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -213,6 +214,18 @@ def articles() -> str:
 def api_articles() -> Response:
     items = get_engine().articles()
     return jsonify({"total": len(items), "articles": [a.to_dict() for a in items]})
+
+
+@lru_cache(maxsize=8192)
+def _cached_url(script_root: str, endpoint: str, values: tuple[tuple[str, Any], ...]) -> str:
+    return url_for(endpoint, **dict(values))
+
+
+@bp.app_template_global("cached_url")
+def cached_url(endpoint: str, **values: Any) -> str:
+    """url_for, remembered: a results page links the same documents and files again and
+    again, and building a URL costs more than the rest of a hit."""
+    return _cached_url(request.script_root, endpoint, tuple(sorted(values.items())))
 
 
 @bp.app_template_global("split_top")
