@@ -164,6 +164,20 @@ def _unsupported_reason(suffix: str) -> str:
     return f"its format ({shown}) is not one that is read ({readable})"
 
 
+MAX_TEXT_BYTES = 16 * 2**20  # the longest government report is about 0.3 MB
+MAX_TEXT_CHARS = 8_000_000  # of text extracted from a PDF or DOCX
+
+
+def _checked_length(source: SourceText) -> SourceText:
+    if len(source.text) > MAX_TEXT_CHARS:
+        raise UnreadableSource(
+            source.path,
+            f"it holds {len(source.text):,} characters of text; a report is far shorter, so this "
+            "is not one report (split it into its documents)",
+        )
+    return source
+
+
 def read_source(path: Path) -> SourceText:
     """Read one source file as text: decode a text file, or extract a document's text.
 
@@ -185,7 +199,17 @@ def read_source(path: Path) -> SourceText:
     if suffix not in SOURCE_SUFFIXES:
         raise UnreadableSource(path, _unsupported_reason(suffix))
     if suffix in PDF_SUFFIXES or suffix in DOCX_SUFFIXES:
-        return _read_document(path, suffix)
+        return _checked_length(_read_document(path, suffix))
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise UnreadableSource(path, f"the system refused it ({exc.strerror or exc})") from exc
+    if size > MAX_TEXT_BYTES:
+        raise UnreadableSource(
+            path,
+            f"it is {size / 2**20:.1f} MB of text; a report is well under {MAX_TEXT_BYTES // 2**20} MB, "
+            "so this is not one report (split it into its documents)",
+        )
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -163,3 +163,13 @@ def test_utf8_cut_inside_its_last_character_is_read(tmp_path: Path) -> None:
     source = read_source(path)
     assert source.encoding == "utf-8"
     assert source.text == text[:-1] + "\ufffd"
+
+
+def test_a_text_file_larger_than_any_report_is_skipped_with_its_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import search.sources as sources
+
+    monkeypatch.setattr(sources, "MAX_TEXT_BYTES", 2**20)  # 1 MB, so the test writes little
+    path = tmp_path / "dump.txt"
+    path.write_text("政协委员积极履职。\n" * 50_000, encoding="utf-8")  # 1.3 MB
+    with pytest.raises(UnreadableSource, match=r"it is 1\.3 MB of text.*not one report"):
+        read_source(path)
