@@ -557,13 +557,17 @@ def article_spans(paras: list[str]) -> list[tuple[int, int]]:
     it in its article), so it is an OCR fragment and is dropped.
     """
     starts = []
+    body_since = False  # a body paragraph since the last article start
     for i in range(1, len(paras)):
-        previous = paras[starts[-1] if starts else 0 : i]
         # only a body paragraph before it makes a title line the start of another article
-        if _starts_article(paras, i) and not all(
-            is_heading(p) or is_title_line(p) for p in previous
-        ):
+        # (tracked as it goes: slicing the paragraphs since the last start made long files
+        # quadratic)
+        if not body_since:
+            p = paras[i - 1]
+            body_since = not (is_heading(p) or is_title_line(p))
+        if body_since and _starts_article(paras, i):
             starts.append(i)
+            body_since = False
     spans = []
     for begin, end in zip([0, *starts], [*starts, len(paras)], strict=True):
         last = end
