@@ -61,6 +61,10 @@ def gram_sequence(key: str) -> list[str]:
 
 def gram_set(key: str) -> set[str]:
     """The distinct grams of a key."""
+    if key and not _SPACE.search(key):
+        grams = {key[i : i + 2] for i in range(len(key) - 1)}
+        grams.add(key[-1])
+        return grams
     grams = set(gram_sequence(key))
     grams.discard(GAP)
     return grams
@@ -68,17 +72,10 @@ def gram_set(key: str) -> set[str]:
 
 def char_set(key: str) -> set[str]:
     """The distinct characters of a key but whitespace."""
-    return {ch for ch in set(key) if not ch.isspace()}
-
-
-def piece_grams(piece: str) -> list[tuple[int, str]]:
-    """The (offset, gram) pairs that pin a piece (no spaces, >= 2 characters) down exactly:
-    non-overlapping bigrams from the start, plus the last one, at their offsets."""
-    n = len(piece)
-    out = [(i, piece[i : i + 2]) for i in range(0, n - 1, 2)]
-    if n % 2 == 1:
-        out.append((n - 2, piece[n - 2 :]))
-    return out
+    chars = set(key)
+    if _SPACE.search(key):
+        chars = {ch for ch in chars if not ch.isspace()}
+    return chars
 
 
 _PARTS: dict[str, tuple[str, ...]] = {}

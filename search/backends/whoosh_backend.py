@@ -205,13 +205,11 @@ class DictPool:
 
     def add_set(self, fieldname: str, docnum: int, terms) -> None:  # noqa: ANN001
         postings = self._field(fieldname)
-        get = postings.get
-        for t in terms:
-            entry = get(t)
-            if entry is None:
-                postings[t] = array("I", (docnum,))
-            else:
-                entry.append(docnum)
+        known = postings.keys() & terms  # set operations run in C; new terms are few
+        for t in known:
+            postings[t].append(docnum)
+        for t in terms - known if isinstance(terms, set) else (t for t in terms if t not in known):
+            postings[t] = array("I", (docnum,))
 
     def add_counts(self, fieldname: str, docnum: int, counts) -> None:  # noqa: ANN001
         postings = self._field(fieldname)
