@@ -78,6 +78,16 @@ def char_set(key: str) -> set[str]:
     return chars
 
 
+def piece_grams(piece: str) -> list[tuple[int, str]]:
+    """The (offset, gram) pairs that pin a piece (no spaces, >= 2 characters) down exactly:
+    non-overlapping bigrams from the start, plus the last one, at their offsets."""
+    n = len(piece)
+    out = [(i, piece[i : i + 2]) for i in range(0, n - 1, 2)]
+    if n % 2 == 1:
+        out.append((n - 2, piece[n - 2 :]))
+    return out
+
+
 _PARTS: dict[str, tuple[str, ...]] = {}
 _PARTS_MAX = 500_000
 
