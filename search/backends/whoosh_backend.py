@@ -24,6 +24,7 @@ from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3LeafMatcher, W3Postin
 from whoosh.fields import ID, FieldType, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Existence, Frequency
+from whoosh.reading import TermNotFound
 from whoosh.system import pack_uint
 
 from search.analysis import DocTokens, char_set, gram_set
@@ -314,6 +315,7 @@ class _Reader(BackendReader):
             self.ix = FileStorage(str(folder), supports_mmap=False, readonly=True).open_index()
         except Exception as exc:  # noqa: BLE001 - Whoosh raises many kinds
             raise BackendError(f"The Whoosh index in {str(folder)!r} cannot be opened: {exc}") from exc
+        self._schema = self.ix.schema
         self.store = store
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -352,11 +354,22 @@ class _Reader(BackendReader):
         btext = text.encode("utf-8")
         ids_parts: list[np.ndarray] = []
         freq_parts: list[np.ndarray] = []
+        fmt = self._schema[field].format
         for seg, offset in self._reader().leaf_readers():
-            if (field, btext) not in seg:
+            # One look in the term table; Whoosh's `in` then `postings` looks twice and
+            # wraps the matcher to hide deleted documents, which the store's live column does.
+            terms = seg._terms
+            try:
+                info = terms.term_info(field, btext)
+            except TermNotFound:
                 continue
-            m = seg.postings(field, btext)
-            m = getattr(m, "child", m) if type(m).__name__ == "FilterMatcher" else m
+            if info.is_inlined():
+                ids, weights, _ = info.inlined_postings()
+                ids_parts.append(np.asarray(ids, dtype=np.int64) + offset)
+                if with_freq:
+                    freq_parts.append(np.asarray(weights, dtype=np.float64))
+                continue
+            m = terms._codec.postings_reader(terms._postfile, info, fmt, term=(field, btext))
             _read_all(m, offset, ids_parts, freq_parts if with_freq else None)
         ids = np.concatenate(ids_parts) if ids_parts else np.zeros(0, dtype=np.int64)
         freqs = (np.concatenate(freq_parts) if freq_parts else np.zeros(0, dtype=np.float64)) if with_freq else None
@@ -364,7 +377,8 @@ class _Reader(BackendReader):
         return ids, freqs
 
     def has_word(self, word: str) -> bool:
-        return (WORDS, word.encode("utf-8")) in self._reader()
+        btext = word.encode("utf-8")
+        return any((WORDS, btext) in seg for seg, _ in self._reader().leaf_readers())
 
     def docs_with(self, piece: str) -> np.ndarray:
         if len(piece) == 1:
