@@ -299,8 +299,7 @@ class SearchEngine:
             return []
         words = self._rank_words(st, parsed) if request.sort == "relevance" else ()
         if words:
-            terms = [t for g in parsed.groups for t in g] + list(parsed.negated)
-            native = all(not t.in_title and not t.spaced for t in terms)
+            native = parsed.plain
             plan = RankPlan(
                 allowed=total_mask,
                 words=words,
@@ -345,22 +344,13 @@ class SearchEngine:
             delivered=a.delivered,
         )
 
-    _FACET_FILTER_FIELDS = {
-        "province": ("provinces",), "city": ("cities",), "district": ("districts",),
-        "year": ("years", "year_from", "year_to"), "theme": ("themes",),
-        "doc_type": ("doc_types",), "level": ("levels",),
-    }  # fmt: skip
-
     def _native_page(
         self, st: _Opened, parsed: ParsedQuery, request: SearchRequest
     ) -> tuple[int, dict[str, tuple[FacetValue, ...]], list[tuple[int, float]]] | None:
         """The whole page from a backend that counts facets and ranks on its own (tantivy),
         when the query is one it can express: no match set is ever listed."""
         count = getattr(st.backend, "count", None)
-        terms = [t for g in parsed.groups for t in g] + list(parsed.negated)
-        if count is None or request.sort != "relevance" or not parsed.groups:
-            return None
-        if any(t.in_title or t.spaced for t in terms):
+        if count is None or request.sort != "relevance" or not parsed.groups or not parsed.plain:
             return None
         words = self._rank_words(st, parsed)
         if not words:
@@ -368,21 +358,17 @@ class SearchEngine:
         groups = tuple(tuple(t.key for t in g) for g in parsed.groups)
         negated = tuple(t.key for t in parsed.negated)
         full = self._filter(request)
-        own = [
-            name for name, attrs in self._FACET_FILTER_FIELDS.items()
-            if any(getattr(full, a) not in ((), None) for a in attrs)
-        ]  # fmt: skip
+        own = full.filtered_facets()
         total, per_article, themes = count(groups, negated, full, "theme" not in own)
         art_counts = {name: per_article for name in FACET_FIELDS if name != "theme" and name not in own}
         theme_counts = {"theme": themes} if "theme" not in own else {}
         for name in own:  # a facet's counts ignore its own filter
-            without = replace(full, **{a: (None if a.startswith("year_") else ()) for a in self._FACET_FILTER_FIELDS[name]})
-            _, arts, ths = count(groups, negated, without, name == "theme")
+            _, arts, ths = count(groups, negated, full.without(name), name == "theme")
             if name == "theme":
                 theme_counts["theme"] = ths
             else:
                 art_counts[name] = arts
-        facets = facets_from_counts(st.columns, art_counts, theme_counts, self._filter(request))
+        facets = facets_from_counts(st.columns, art_counts, theme_counts, full)
         first = (request.page - 1) * request.per_page
         ranked: list[tuple[int, float]] = []
         if first < total:
@@ -398,26 +384,18 @@ class SearchEngine:
         started = time.perf_counter()
         check_request(request, self.max_per_page)
         parsed = parse(request.query)
+        first = (request.page - 1) * request.per_page
         with self._use() as st:
             native = self._native_page(st, parsed, request)
             if native is not None:
                 total, facets, ranked = native
-                first = (request.page - 1) * request.per_page
-                keys = parsed.highlight_keys()
-                hits = tuple(self._hit(st, d, s, keys, True) for d, s in ranked[first:])
-                return SearchPage(
-                    request=request, total=total, hits=hits, facets=facets,
-                    elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
-                )  # fmt: skip
-            matches = self._matches(st, parsed)
-            total_mask, facets = count_facets(st.columns, matches, self._filter(request))
-            total = int(total_mask.sum())
-            first = (request.page - 1) * request.per_page
-            hits: tuple[Hit, ...] = ()
-            if first < total:
-                ranked = self._ordered(st, parsed, total_mask, request, first + request.per_page)
-                keys = parsed.highlight_keys()
-                hits = tuple(self._hit(st, d, s, keys, True) for d, s in ranked[first:])
+            else:
+                matches = self._matches(st, parsed)
+                total_mask, facets = count_facets(st.columns, matches, self._filter(request))
+                total = int(total_mask.sum())
+                ranked = self._ordered(st, parsed, total_mask, request, first + request.per_page) if first < total else []
+            keys = parsed.highlight_keys()
+            hits = tuple(self._hit(st, d, s, keys, True) for d, s in ranked[first:])
         return SearchPage(
             request=request,
             total=total,

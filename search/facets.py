@@ -10,7 +10,7 @@ several values of one facet can be chosen (OR) and the others stay visible.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -187,6 +187,21 @@ class FacetFilter:
     doc_types: tuple[str, ...] = ()
     levels: tuple[str, ...] = ()
 
+    # The fields that filter each facet.
+    FIELDS = {
+        "province": ("provinces",), "city": ("cities",), "district": ("districts",),
+        "year": ("years", "year_from", "year_to"), "theme": ("themes",),
+        "doc_type": ("doc_types",), "level": ("levels",),
+    }  # fmt: skip
+
+    def filtered_facets(self) -> list[str]:
+        """The facets that have a filter, in FACETS order."""
+        return [name for name, fields in self.FIELDS.items() if any(getattr(self, f) not in ((), None) for f in fields)]
+
+    def without(self, facet: str) -> FacetFilter:
+        """This filter minus the facet's own (a facet's counts ignore its own filter)."""
+        return replace(self, **{f: (None if f.startswith("year_") else ()) for f in self.FIELDS[facet]})
+
     def masks(self, cols: Columns) -> dict[str, np.ndarray]:
         """One boolean mask per facet that has a filter."""
         out: dict[str, np.ndarray] = {}
@@ -236,12 +251,6 @@ def _values(
     # a chosen value with no matches stays listed, so it can be unchosen
     out.extend(FacetValue(v, 0, True) for v in selected if v not in shown)
     return out
-
-
-FILTERED_BY = {
-    "province": "provinces", "city": "cities", "district": "districts", "year": "years",
-    "theme": "themes", "doc_type": "doc_types", "level": "levels",
-}  # fmt: skip
 
 
 def count_facets(

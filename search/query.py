@@ -64,7 +64,18 @@ class ParsedQuery:
     @property
     def needs_verification(self) -> bool:
         """Whether the index only narrows the matches down (a quoted phrase with spaces)."""
-        return any(t.spaced for g in self.groups for t in g) or any(t.spaced for t in self.negated)
+        return any(t.spaced for t in self.terms)
+
+    @property
+    def terms(self) -> tuple[Term, ...]:
+        """Every term, positive and negated."""
+        return (*(t for g in self.groups for t in g), *self.negated)
+
+    @property
+    def plain(self) -> bool:
+        """Every term is a body term without spaces: the whole match condition is exact
+        substrings combined with AND/OR/NOT, which a backend can express on its own."""
+        return all(not t.in_title and not t.spaced for t in self.terms)
 
     def matches(self, text_key: str, title_key: str) -> bool:
         """The exact test on a paragraph's search key and its title's."""
