@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from search.store import MAX_THEMES
+
 NO_YEAR = 0  # the year column of paragraphs whose year is unknown
 FACETS = ("province", "city", "district", "year", "theme", "doc_type", "level")
 
@@ -103,7 +105,6 @@ class Columns:
         self.level_values: list[str] = level.values
         self.theme_values: list[str] = list(store.theme_names)
         self.article_ids: dict[str, int] = {a.id: i for i, a in enumerate(arts) if a.live}
-        self.article_values: list[str] = [a.id for a in arts if a.live]
         self._first = np.array([a.first for a in arts], dtype=np.int64)
         self._count = np.array([a.count for a in arts], dtype=np.int64)
         # Reading order of the corpus: by source file, article, position. Ties in ranking and
@@ -224,7 +225,7 @@ class FacetFilter:
         if self.themes:
             bits = 0
             for i, v in enumerate(cols.theme_values):
-                if v in self.themes and i < 63:
+                if v in self.themes and i < MAX_THEMES:
                     bits |= 1 << i
             out["theme"] = (cols.themes & np.int64(bits)) != 0
         if self.doc_types:
@@ -290,7 +291,7 @@ def count_facets(
     years = cols.year[yb]
     counts["year"] = np.bincount(years[years != NO_YEAR], minlength=1)
     tbits = cols.themes[base("theme")]
-    n_themes = min(63, len(cols.theme_values))
+    n_themes = min(MAX_THEMES, len(cols.theme_values))
     counts["theme"] = np.array([int(np.count_nonzero(tbits & np.int64(1 << i))) for i in range(n_themes)] or [0])
     return total, build_facets(cols, counts, chosen)
 
@@ -319,7 +320,7 @@ def facets_from_counts(
         codes = cols.by_article[name][arts] if len(arts) else np.zeros(0, dtype=np.int64)
         keep = codes >= 0
         counts[name] = np.bincount(codes[keep], weights=n[keep], minlength=max(sizes[name], 1)).astype(np.int64)
-    index = {v: i for i, v in enumerate(cols.theme_values[:63])}
+    index = {v: i for i, v in enumerate(cols.theme_values[:MAX_THEMES])}
     arr = np.zeros(max(len(index), 1), dtype=np.int64)
     for value, n in themes.get("theme", {}).items():
         if value in index:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import mmap
-import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -200,7 +199,6 @@ class Store:
         self.size = len(self._cols["article"])
         self._text = self._map("text")
         self._key = self._map("key")
-        self.article_index = {a.id: i for i, a in enumerate(self.articles) if a.live}
 
     def _map(self, name: str) -> tuple[mmap.mmap | bytes, np.ndarray]:
         path = self.folder / f"{name}.bin"
@@ -262,11 +260,3 @@ class Store:
                     data.close()
                 except BufferError:  # a slice still in use elsewhere; the GC closes it
                     pass
-
-
-def copy_store_files(src: Path, dst: Path) -> None:
-    """Copy a store's files (the backend copies its own)."""
-    dst.mkdir(parents=True, exist_ok=True)
-    for p in src.iterdir():
-        if p.is_file():
-            shutil.copy2(p, dst / p.name)

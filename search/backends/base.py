@@ -7,8 +7,8 @@ tokens (search.analysis) and answers three questions about them:
 
 - `docs_with(piece)`: every paragraph whose search key contains the piece (a string
   without spaces) as an exact substring, as sorted docnums;
-- `top(plan)`: the best-ranked paragraphs among the allowed ones;
-- `doc_count`: how many paragraphs it holds (live or not).
+- `has_word(word)`: whether a ranking word occurs at all;
+- `top(plan)`: the best-ranked paragraphs among the allowed ones.
 
 Per-document data (text, keys, facet columns, articles) is not the backend's: it lives
 in the generation's store (search.store), the same for every backend.
@@ -64,11 +64,6 @@ class RankPlan:
 
 class BackendReader(ABC):
     """An open backend index of one generation. Safe to use from several threads."""
-
-    @property
-    @abstractmethod
-    def doc_count(self) -> int:
-        """Paragraphs in the index, deleted ones included (docnums are 0..doc_count-1)."""
 
     @abstractmethod
     def docs_with(self, piece: str) -> np.ndarray:

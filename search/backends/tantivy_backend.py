@@ -130,10 +130,6 @@ class _Reader(BackendReader):
         self._n = int(store.size)  # type: ignore[attr-defined]
         self._heading = np.asarray(store.col("heading"))  # type: ignore[attr-defined]
 
-    @property
-    def doc_count(self) -> int:
-        return self._n
-
     # queries ------------------------------------------------------------------
 
     def _piece(self, piece: str):  # noqa: ANN202

@@ -332,10 +332,6 @@ class _Reader(BackendReader):
         # Readers hold open files: closed with this object even when nobody calls close().
         self._finalizer = weakref.finalize(self, _close_readers, self._readers)
 
-    @property
-    def doc_count(self) -> int:
-        return self._n
-
     def _reader(self):  # noqa: ANN202
         # Whoosh's readers keep a file position per posting list: one reader per thread.
         r = getattr(self._local, "reader", None)
