@@ -175,9 +175,8 @@ def _fields(article: Article, p_heading: bool, themes: tuple[str, ...], index: i
     )  # fmt: skip
 
 
-def _add_file(prep: Prepared, store: StoreWriter, backend: BackendWriter, repairs: Counter[str]) -> tuple[int, int]:
+def _add_file(prep: Prepared, store: StoreWriter, backend: BackendWriter, repairs: Counter[str]) -> None:
     ids = []
-    n_articles = n_paras = 0
     for article, (title_words, paras) in zip(prep.result.articles, prep.tokens, strict=True):
         keys = [k for k, _ in paras]
         wlens = [len(w) for _, w in paras]
@@ -187,11 +186,8 @@ def _add_file(prep: Prepared, store: StoreWriter, backend: BackendWriter, repair
             doc = DocTokens(first + i, key, words, title_words, prep.source.relative)
             backend.add(doc, _fields(article, p.is_heading, p.themes, index))
         ids.append(article.id)
-        n_articles += 1
-        n_paras += len(article.paragraphs)
         repairs.update(dict(article.repairs))
     store.add_file(prep.source.relative, prep.digest, ids)
-    return n_articles, n_paras
 
 
 def _switch(index_dir: Path, gen: Path) -> None:
@@ -272,12 +268,11 @@ def build_index(
         gen = index_dir / f"gen-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
         gen.mkdir()
         try:
-            report = _write(
+            written = _write(
                 gen, kind, previous, prev, to_read, digests, dropped, procs=procs, progress=progress,
             )  # fmt: skip
-            skipped = (*missing, *still_skipped, *report.pop("skipped"))  # type: ignore[misc]
-            articles, paragraphs = report["articles"], report["paragraphs"]
-            if not articles:
+            skipped = (*missing, *still_skipped, *written.skipped)
+            if not written.articles:
                 reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:5])
                 raise NothingToIndex(
                     "No article was found in the sources, so the current index was left as it was"
@@ -285,17 +280,17 @@ def build_index(
                 )
             result = BuildReport(
                 index_dir=str(index_dir), generation=gen.name,
-                files=len(reused) + int(report["files_read_ok"]), articles=int(articles),
-                paragraphs=int(paragraphs), skipped=tuple(skipped),
+                files=len(reused) + written.files_read_ok, articles=written.articles,
+                paragraphs=written.paragraphs, skipped=tuple(skipped),
                 seconds=round(time.perf_counter() - started, 2), backend=name,
                 incremental=previous is not None, files_read=len(to_read),
-                files_reused=len(reused), files_removed=len(dropped), repairs=dict(report["repairs"]),
+                files_reused=len(reused), files_removed=len(dropped), repairs=written.repairs,
             )  # fmt: skip
             (gen / REPORT).write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+            by_path = {str(sf.path): sf.relative for sf in planned}
             skip_digests = {
-                sf.relative: [digests[sf.relative], s.reason]
-                for s in skipped for sf in planned if str(sf.path) == s.path
-            }  # fmt: skip
+                by_path[s.path]: [digests[by_path[s.path]], s.reason] for s in skipped if s.path in by_path
+            }
             meta = {"format": FORMAT, "backend": name, "skipped_digests": skip_digests}
             (gen / META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         except BaseException:
@@ -309,6 +304,17 @@ def build_index(
         return result
 
 
+@dataclass(frozen=True)
+class _Written:
+    """What _write put in the new generation (counts over its live articles)."""
+
+    articles: int
+    paragraphs: int
+    skipped: tuple[Skipped, ...]
+    files_read_ok: int
+    repairs: dict[str, int]
+
+
 def _write(
     gen: Path,
     kind: type,
@@ -320,7 +326,7 @@ def _write(
     *,
     procs: int,
     progress: bool,
-) -> dict[str, object]:
+) -> _Written:
     store = StoreWriter(previous, dropped)
     prev_backend = prev_gen / kind.folder_name if previous is not None and prev_gen is not None else None
     backend = kind.writer(gen / kind.folder_name, prev_backend, procs=procs)
@@ -351,10 +357,10 @@ def _write(
         raise
     if live_articles:
         store.write(gen)
-    return {
-        "articles": len(live_articles),
-        "paragraphs": sum(a.count for a in live_articles),
-        "skipped": skipped,
-        "files_read_ok": ok,
-        "repairs": repairs,
-    }
+    return _Written(
+        articles=len(live_articles),
+        paragraphs=sum(a.count for a in live_articles),
+        skipped=tuple(skipped),
+        files_read_ok=ok,
+        repairs=dict(repairs),
+    )
