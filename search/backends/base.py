@@ -21,8 +21,10 @@ postings; tantivy computes the same formula natively.
 
 from __future__ import annotations
 
+import os
+import shutil
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -133,6 +135,23 @@ class Backend:
     def open(cls, folder: Path, store: object) -> BackendReader:
         """Open the index in `folder` (the generation's store gives lengths and keys)."""
         return cls.reader_class(folder, store)  # type: ignore[call-arg]
+
+
+def clone_folder(src: Path, dst: Path, *, link: Callable[[Path], bool], skip: Callable[[Path], bool] = lambda p: False) -> None:
+    """Copy a generation's index files for the next one to continue: hard links for the
+    files `link` says the backend never rewrites in place (cheap, and the old generation
+    keeps its own), real copies for the rest, nothing for what `skip` says."""
+    dst.mkdir(parents=True, exist_ok=True)
+    for p in src.iterdir():
+        if not p.is_file() or skip(p):
+            continue
+        if link(p):
+            try:
+                os.link(p, dst / p.name)
+                continue
+            except OSError:
+                pass  # another file system: copy instead
+        shutil.copy2(p, dst / p.name)
 
 
 def bm25(tf: np.ndarray, df: int, n_docs: int, dl: np.ndarray, avgdl: float) -> np.ndarray:

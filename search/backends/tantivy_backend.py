@@ -15,8 +15,6 @@ whitespace-separated strings, so it cuts exactly what the Whoosh backend cuts:
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +29,7 @@ from search.backends.base import (
     DocFilter,
     ParagraphFields,
     RankPlan,
+    clone_folder,
     prior,
     top_k,
 )
@@ -73,12 +72,8 @@ class _Writer(BackendWriter):
         _require()
         folder.mkdir(parents=True, exist_ok=True)
         if previous is not None:
-            for p in previous.iterdir():
-                if p.is_file() and not p.name.endswith(".lock"):
-                    try:
-                        os.link(p, folder / p.name)  # tantivy never rewrites a file in place
-                    except OSError:
-                        shutil.copy2(p, folder / p.name)
+            # tantivy never rewrites a file in place; its lock files belong to the old writer
+            clone_folder(previous, folder, link=lambda p: True, skip=lambda p: p.name.endswith(".lock"))
             self.ix = tantivy.Index.open(str(folder))
         else:
             self.ix = tantivy.Index(build_schema(), path=str(folder))

@@ -37,6 +37,7 @@ from search.backends.base import (
     ParagraphFields,
     RankPlan,
     bm25,
+    clone_folder,
     prior,
     top_k,
 )
@@ -238,11 +239,10 @@ class _Writer(BackendWriter):
     def __init__(self, folder: Path, previous: Path | None, procs: int) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         if previous is not None:
-            _link_copy(previous, folder)
+            clone_folder(previous, folder, link=lambda p: p.suffix == ".seg")  # TOCs are rewritten
             self.ix = windex.open_dir(str(folder))
         else:
             self.ix = windex.create_in(str(folder), build_schema())
-        self.incremental = previous is not None
         self._schema = self.ix.schema
         self.base = self.ix.doc_count_all()
         # One writer, no merging: Whoosh's docnums must stay the order of addition (the
@@ -287,24 +287,6 @@ class _Writer(BackendWriter):
 
     def cancel(self) -> None:
         self.w.cancel()
-
-
-def _link_copy(src: Path, dst: Path) -> None:
-    """Copy an index folder by hard links where the files are never rewritten."""
-    import os
-    import shutil
-
-    for p in src.iterdir():
-        if not p.is_file():
-            continue
-        target = dst / p.name
-        if p.suffix == ".seg":
-            try:
-                os.link(p, target)
-                continue
-            except OSError:
-                pass
-        shutil.copy2(p, target)
 
 
 class _Reader(BackendReader):
