@@ -310,6 +310,7 @@ class _Reader(BackendReader):
         self._avgdl = float(self._wlen[np.asarray(live)].mean()) if self._live_count else 1.0
         self._heading = np.asarray(store.col("heading"))  # type: ignore[attr-defined]
         self._live = np.asarray(live, dtype=bool)
+        self._titles = _Titles(store)
         self._readers: list = []
         # Readers hold open files: closed with this object even when nobody calls close().
         self._finalizer = weakref.finalize(self, _close_readers, self._readers)
@@ -390,16 +391,13 @@ class _Reader(BackendReader):
                 # dropped paragraphs are still in Whoosh's postings
                 df = int(np.count_nonzero(self._live[ids]))
                 scores[d] += bm25(tfs[sel], df, n_docs, self._wlen[d], self._avgdl)
-        scores += TITLE_BOOST * self.store_title_scores(plan.words, docs)  # type: ignore[attr-defined]
+        scores += TITLE_BOOST * self._titles.scores(plan.words, docs, self._n, self._live_count)
         s = scores[docs] * prior(self._heading[docs])
         return top_k(s, docs, plan.limit, plan.order)
 
     def clear_cache(self) -> None:
         """Forget cached posting lists (benchmarks time every search cold)."""
         self._cache.clear()
-
-    def store_title_scores(self, words: tuple[str, ...], docs: np.ndarray) -> np.ndarray:
-        return title_scores(self.store, words, docs, self._n, self._live_count)
 
     def close(self) -> None:
         with self._lock:
@@ -416,27 +414,42 @@ def _close_readers(readers: list) -> None:
             pass
 
 
-def title_scores(store: object, words: tuple[str, ...], docs: np.ndarray, size: int, n_docs: int) -> np.ndarray:
-    """BM25 of the words on each paragraph's title (the title counts once per paragraph),
-    as a dense array of `size` (zero outside docs)."""
-    out = np.zeros(size, dtype=np.float64)
-    if not words or not len(docs):
+class _Titles:
+    """BM25 of query words on titles, as tantivy scores its per-paragraph title field: the
+    title counts once for every paragraph of its article. Built once per open generation."""
+
+    def __init__(self, store: object) -> None:
+        articles = store.articles  # type: ignore[attr-defined]
+        self.art_col = np.asarray(store.col("article"))  # type: ignore[attr-defined]
+        self.lengths = np.array([len(a.title_words) for a in articles], dtype=np.float64)
+        self.counts = np.array([a.count if a.live else 0 for a in articles], dtype=np.float64)
+        self.avgdl = float((self.lengths * self.counts).sum() / max(self.counts.sum(), 1))
+        postings: dict[str, dict[int, int]] = {}
+        for i, a in enumerate(articles):
+            for w in a.title_words:
+                per = postings.setdefault(w, {})
+                per[i] = per.get(i, 0) + 1
+        self.postings = {
+            w: (np.fromiter(per, dtype=np.int64), np.fromiter(per.values(), dtype=np.float64))
+            for w, per in postings.items()
+        }
+        self.n_articles = len(articles)
+
+    def scores(self, words: tuple[str, ...], docs: np.ndarray, size: int, n_docs: int) -> np.ndarray:
+        """The title score of each paragraph in docs, as a dense array of `size`."""
+        out = np.zeros(size, dtype=np.float64)
+        if not words or not len(docs):
+            return out
+        per_article = np.zeros(self.n_articles, dtype=np.float64)
+        for w in words:
+            hit = self.postings.get(w)
+            if hit is None:
+                continue
+            arts, tf = hit
+            df = int(self.counts[arts].sum())
+            per_article[arts] += bm25(tf, df, n_docs, self.lengths[arts], self.avgdl)
+        out[docs] = per_article[self.art_col[docs]]
         return out
-    articles = store.articles  # type: ignore[attr-defined]
-    art_col = np.asarray(store.col("article"))  # type: ignore[attr-defined]
-    lengths = np.array([len(a.title_words) for a in articles], dtype=np.float64)
-    counts = np.array([a.count if a.live else 0 for a in articles], dtype=np.float64)
-    avgdl = float((lengths * counts).sum() / max(counts.sum(), 1))
-    per_article = np.zeros(len(articles), dtype=np.float64)
-    for w in words:
-        tf = np.array([a.title_words.count(w) for a in articles], dtype=np.float64)
-        has = tf > 0
-        if not has.any():
-            continue
-        df = int(counts[has].sum())
-        per_article[has] += bm25(tf[has], df, n_docs, lengths[has], avgdl)
-    out[docs] = per_article[art_col[docs]]
-    return out
 
 
 def _read_all(m: object, offset: int, ids_out: list[np.ndarray], freqs_out: list[np.ndarray] | None) -> None:
