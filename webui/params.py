@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Protocol
 from urllib.parse import quote_plus
 
@@ -218,7 +218,7 @@ class Links:
             return self.remove(arg, value)
         # The arguments of this request on page 1 with the value added where request_args
         # would put it (after the values of its facet): no new SearchRequest per facet value.
-        pairs = self._page_one_pairs()
+        pairs = self._page_one_pairs
         rank = self._arg_rank
         r = rank[arg]
         pos = 0
@@ -230,11 +230,9 @@ class Links:
 
     _arg_rank = {k: i for i, k in enumerate(("q", *FILTER_ARGS))}
 
+    @cached_property
     def _page_one_pairs(self) -> list[tuple[str, str]]:
-        pairs = getattr(self, "_pairs", None)
-        if pairs is None:
-            pairs = self._pairs = request_args(replace(self.req, page=1), per_page=self.default_per_page)
-        return pairs
+        return request_args(replace(self.req, page=1), per_page=self.default_per_page)
 
     def remove(self, arg: str, value: str) -> str:
         return self.url(self.without({arg: [value]}))
