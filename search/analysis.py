@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from search.segment import cut, cut_with_parts, segmenter
+from search.segment import cut, cut_with_parts, parts_of, segmenter
 
 # Stands for a space in the gram sequence of a backend that numbers tokens one by one:
 # a space keeps its position, so grams on either side of it are never adjacent.
@@ -88,22 +88,6 @@ def piece_grams(piece: str) -> list[tuple[int, str]]:
     return out
 
 
-_PARTS: dict[str, tuple[str, ...]] = {}
-_PARTS_MAX = 500_000
-
-
-def _parts(word: str) -> tuple[str, ...]:
-    """The shorter dictionary words inside a word (jieba's search mode), cached: words repeat."""
-    parts = _PARTS.get(word)
-    if parts is None:
-        n = len(word)
-        parts = tuple(p for p, s, e in segmenter().tokenize(word, True) if e - s < n)
-        if len(_PARTS) >= _PARTS_MAX:
-            _PARTS.clear()
-        _PARTS[word] = parts
-    return parts
-
-
 def index_words(key: str) -> list[str]:
     """The searchable words of a key, each followed by its sub-words (search mode).
 
@@ -120,7 +104,7 @@ def index_words(key: str) -> list[str]:
         if word.isalnum() or is_searchable(word):
             append(word)
         if n > 2:
-            out.extend(p for p in _parts(word) if p.isalnum() or is_searchable(p))
+            out.extend(p for p, _, _ in parts_of(word) if p.isalnum() or is_searchable(p))
     return out
 
 

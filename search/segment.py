@@ -104,11 +104,14 @@ def cut_with_parts(text: str, *, backend: str = "rjieba") -> Iterator[tuple[Word
     words; cutting each word on its own keeps every sub-word inside its parent, so it
     can share the parent's position in the index.
     """
-    seg = segmenter(backend)
     for w in cut(text, backend=backend):
-        parts: list[Word] = []
-        if len(w.text) > 2:
-            for p, s, e in seg.tokenize(w.text, True):
-                if e - s < len(w.text):
-                    parts.append(Word(p, w.start + s, w.start + e))
-        yield w, parts
+        yield w, [Word(p, w.start + s, w.start + e) for p, s, e in parts_of(w.text, backend=backend)]
+
+
+@lru_cache(maxsize=500_000)
+def parts_of(word: str, *, backend: str = "rjieba") -> tuple[tuple[str, int, int], ...]:
+    """The shorter dictionary words inside one word (jieba's search mode), with their offsets
+    in it; remembered, since the same words come back in every paragraph."""
+    if len(word) <= 2:
+        return ()
+    return tuple((p, s, e) for p, s, e in segmenter(backend).tokenize(word, True) if e - s < len(word))
