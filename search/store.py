@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import mmap
+import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -83,18 +84,18 @@ class _Blob:
         self.chunks.append(b)
         self.offsets.append(self.offsets[-1] + len(b))
 
-    def write(self, folder: Path, name: str, previous: tuple[bytes, np.ndarray] | None = None) -> None:
-        base = 0
-        with open(folder / f"{name}.bin", "wb") as fh:
-            if previous is not None:
-                fh.write(previous[0])
-                base = len(previous[0])
+    def write(self, folder: Path, name: str, previous: Path | None = None) -> None:
+        """Write the strings after those of the same blob in the `previous` generation's folder."""
+        target = folder / f"{name}.bin"
+        prev_offs = np.zeros(1, dtype=np.int64)
+        if previous is not None:
+            shutil.copyfile(previous / f"{name}.bin", target)  # file to file, not through memory
+            prev_offs = np.load(previous / f"{name}.off.npy")
+        with open(target, "ab" if previous is not None else "wb") as fh:
             for c in self.chunks:
                 fh.write(c)
-        offs = np.asarray(self.offsets, dtype=np.int64) + base
-        if previous is not None:
-            offs = np.concatenate([previous[1][:-1], offs])
-        np.save(folder / f"{name}.off.npy", offs)
+        offs = np.asarray(self.offsets, dtype=np.int64) + int(prev_offs[-1])
+        np.save(folder / f"{name}.off.npy", np.concatenate([prev_offs[:-1], offs]))
 
 
 class StoreWriter:
@@ -174,8 +175,7 @@ class StoreWriter:
                 new = np.concatenate([old, new])
             np.save(folder / f"para.{name}.npy", new)
         for name, blob in (("text", self.text), ("key", self.key)):
-            previous = prev.blob(name) if prev is not None else None
-            blob.write(folder, name, previous)
+            blob.write(folder, name, prev.folder if prev is not None else None)
         meta = {
             "articles": [asdict(a) for a in self.articles],
             "themes": self.theme_names,
@@ -224,10 +224,6 @@ class Store:
 
     def blob_offsets(self, name: str) -> np.ndarray:
         return (self._text if name == "text" else self._key)[1]
-
-    def blob(self, name: str) -> tuple[bytes, np.ndarray]:
-        data, offs = self._text if name == "text" else self._key
-        return data[: int(offs[-1])] if len(offs) > 1 else b"", offs
 
     @staticmethod
     def _get(blob: tuple[mmap.mmap | bytes, np.ndarray], docnum: int) -> str:
