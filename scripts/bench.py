@@ -462,6 +462,8 @@ class Para:
     district: str
     year: int | None
     themes: tuple[str, ...]
+    doc_type: str = ""
+    level: str = ""
 
 
 def load_paragraphs(index_dir: Path) -> list[Para]:
@@ -471,7 +473,10 @@ def load_paragraphs(index_dir: Path) -> list[Para]:
         matches = engine.iter_matches(SearchRequest(sort="oldest"))
         try:
             return [
-                Para(search_key(h.text), h.text, h.province, h.city, h.district, h.year, tuple(h.themes))
+                Para(
+                    search_key(h.text), h.text, h.province, h.city, h.district, h.year, tuple(h.themes),
+                    h.doc_type, h.level,
+                )
                 for h in matches
             ]
         finally:
@@ -593,8 +598,8 @@ def _filter_test(q: Query) -> Callable[[Para], bool]:
 
 
 def scan_page(paragraphs: list[Para], q: Query) -> int:
-    """Every paragraph's key scanned for the terms, facets counted with Counter, the first
-    ten hits given snippets."""
+    """Every paragraph's key scanned for the terms, every facet the page shows counted with
+    Counter, the first ten hits given snippets."""
     from search.snippets import snippet
 
     parsed = parse(q.text)
@@ -611,6 +616,8 @@ def scan_page(paragraphs: list[Para], q: Query) -> int:
         "district": Counter(h.district for h in hits),
         "year": Counter(h.year for h in hits),
         "theme": Counter(t for h in hits for t in h.themes),
+        "doc_type": Counter(h.doc_type for h in hits),
+        "level": Counter(h.level for h in hits),
     }
     keys = parsed.highlight_keys()
     _ = [snippet(h.text, keys) for h in hits[:PER_PAGE]], facets

@@ -245,9 +245,10 @@ def _values(
 ) -> list[FacetValue]:
     out = []
     shown = set()
-    for code in np.flatnonzero(counts):
+    codes = np.flatnonzero(counts)
+    for code, n in zip(codes.tolist(), counts[codes].tolist(), strict=True):
         value, parent = label(labels[code])
-        out.append(FacetValue(value, int(counts[code]), value in selected, parent))
+        out.append(FacetValue(value, n, value in selected, parent))
         shown.add(value)
     # a chosen value with no matches stays listed, so it can be unchosen
     out.extend(FacetValue(v, 0, True) for v in selected if v not in shown)
@@ -291,9 +292,24 @@ def count_facets(
     years = cols.year[yb]
     counts["year"] = np.bincount(years[years != NO_YEAR], minlength=1)
     tbits = cols.themes[base("theme")]
-    n_themes = min(MAX_THEMES, len(cols.theme_values))
-    counts["theme"] = np.array([int(np.count_nonzero(tbits & np.int64(1 << i))) for i in range(n_themes)] or [0])
+    counts["theme"] = theme_counts(tbits, min(MAX_THEMES, len(cols.theme_values)))
     return total, build_facets(cols, counts, chosen)
+
+
+# _BYTE_BITS[b, i]: bit i of byte value b
+_BYTE_BITS = ((np.arange(256)[:, None] >> np.arange(8)) & 1).astype(np.int64)
+
+
+def theme_counts(bits: np.ndarray, n_themes: int) -> np.ndarray:
+    """How many of the int64 theme bit sets have each of the first n_themes bits: one
+    bincount per byte of themes, whatever the number of themes or paragraphs."""
+    if n_themes <= 0:
+        return np.zeros(1, dtype=np.int64)
+    as_bytes = np.ascontiguousarray(bits, dtype="<i8").view(np.uint8).reshape(-1, 8)
+    out = np.zeros(8 * ((n_themes + 7) // 8), dtype=np.int64)
+    for b in range((n_themes + 7) // 8):
+        out[8 * b : 8 * b + 8] = np.bincount(as_bytes[:, b], minlength=256) @ _BYTE_BITS
+    return out[:n_themes]
 
 
 def facets_from_counts(
@@ -337,9 +353,10 @@ def build_facets(cols: Columns, counts: dict[str, np.ndarray], chosen: FacetFilt
         "district": _values(counts["district"], cols.district_values, chosen.districts, label=lambda cd: (cd[1], cd[0])),
     }
     chosen_years = {str(y) for y in chosen.years}
+    ys = np.flatnonzero(counts["year"])
     facets["year"] = [
-        FacetValue(str(int(y)), int(counts["year"][y]), str(int(y)) in chosen_years)
-        for y in np.flatnonzero(counts["year"])
+        FacetValue(str(y), n, str(y) in chosen_years)
+        for y, n in zip(ys.tolist(), counts["year"][ys].tolist(), strict=True)
     ]
     facets["theme"] = _values(counts["theme"], cols.theme_values, chosen.themes)
     facets["doc_type"] = _values(counts["doc_type"], cols.doc_type_values, chosen.doc_types)

@@ -55,6 +55,26 @@ def match_spans(text: str, keys: Sequence[str], key_text: str | None = None) -> 
 def mark(text: str, spans: Sequence[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
     """text[start:end] as HTML: spans in <mark>, everything escaped, 〓 as a placeholder."""
     end = len(text) if end is None else end
+    if _OPEN in text or _CLOSE in text:  # the text itself holds a sentinel: piece by piece
+        return _mark_pieces(text, spans, start, end)
+    out = []
+    pos = start
+    for s, e in spans:
+        s, e = max(s, start), min(e, end)
+        if s >= e:
+            continue
+        out.append(text[pos:s])
+        out.append(f"{_OPEN}{text[s:e]}{_CLOSE}")
+        pos = e
+    out.append(text[pos:end])
+    return escape_text("".join(out)).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
+
+
+# Stand for <mark> and </mark> while the text around them is escaped in one go.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+
+
+def _mark_pieces(text: str, spans: Sequence[tuple[int, int]], start: int, end: int) -> str:
     out = []
     pos = start
     for s, e in spans:
@@ -91,7 +111,9 @@ def snippet(text: str, keys: Sequence[str], max_chars: int = SNIPPET_CHARS, key_
     following sentences are added while they fit. A sentence longer than max_chars
     is cut to a window around its first match. Without matches: the opening.
     """
-    if key_text is None or len(key_text) != len(text):
+    if not keys:
+        key_text = text  # nothing to find: no need to fold the text
+    elif key_text is None or len(key_text) != len(text):
         key_text = search_key(text)
     spans = match_spans(text, keys, key_text)
     if len(text) <= max_chars:

@@ -219,6 +219,30 @@ class Store:
         keep = [i for i, (a, b) in enumerate(zip(starts, ends, strict=True)) if find(needle, a, b) != -1]
         return docnums[keep]
 
+    def docs_containing(self, piece: str) -> np.ndarray:
+        """Every docnum whose search key holds `piece`, by one byte search over all the keys:
+        on a small index cheaper than any term lookup (a match that runs across the end of
+        a key into the next is not one)."""
+        data, offs = self._key
+        needle = piece.encode("utf-8")
+        find = data.find
+        found: list[int] = []
+        pos = find(needle)
+        while pos != -1:
+            found.append(pos)
+            pos = find(needle, pos + 1)
+        if not found:
+            return np.zeros(0, dtype=np.int64)
+        starts = np.asarray(found, dtype=np.int64)
+        docs = np.searchsorted(offs, starts, side="right") - 1
+        inside = starts + len(needle) <= offs[docs + 1]
+        return np.unique(docs[inside])
+
+    @property
+    def key_bytes(self) -> int:
+        """Size of all search keys together."""
+        return int(self._key[1][-1])
+
     def col(self, name: str) -> np.ndarray:
         return self._cols[name]
 

@@ -43,6 +43,26 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SearchEngine]
         e.close()
 
 
+@pytest.fixture(scope="module")
+def whoosh_postings(engines: dict, tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
+    """The Whoosh index of the samples read as a large one is: pieces from the gram and
+    character postings, words from the term table, files not memory-mapped."""
+    from search.backends import whoosh_backend
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(whoosh_backend, "SMALL_INDEX_KEY_BYTES", -1)
+    patch.setattr(whoosh_backend, "MMAP_BELOW", -1)
+    engine = SearchEngine(engines["whoosh"].index_dir)
+    try:
+        engine.search(SearchRequest(query="协商"))  # opens the generation under the patch
+    finally:
+        patch.undo()
+    with engine._use() as st:
+        assert not st.backend.small
+    yield engine
+    engine.close()
+
+
 def answer(engine: SearchEngine, query: str, filters: dict) -> tuple[set[str], dict]:
     page = engine.search(SearchRequest(query=query, per_page=10, **filters))
     matched = {h.id for h in engine.iter_matches(SearchRequest(query=query, **filters))}
@@ -52,10 +72,52 @@ def answer(engine: SearchEngine, query: str, filters: dict) -> tuple[set[str], d
 
 @pytest.mark.parametrize("filters", FILTERS, ids=lambda f: ",".join(f) or "none")
 @pytest.mark.parametrize("query", QUERIES)
-def test_both_backends_give_the_same_hits_and_facet_counts(engines: dict, query: str, filters: dict) -> None:
+def test_both_backends_give_the_same_hits_and_facet_counts(
+    engines: dict, whoosh_postings: SearchEngine, query: str, filters: dict
+) -> None:
     whoosh = answer(engines["whoosh"], query, filters)
     tantivy = answer(engines["tantivy"], query, filters)
     assert whoosh == tantivy
+    # a small Whoosh index answers pieces from its keys; a large one from its postings
+    assert answer(whoosh_postings, query, filters) == whoosh
+
+
+def test_whoosh_ranks_the_same_read_small_or_large(engines: dict, whoosh_postings: SearchEngine) -> None:
+    for query in ("协商", "全过程人民民主", "提案 OR 民主监督", "擔當", "一"):
+        request = SearchRequest(query=query, per_page=20)
+        small = [(h.id, h.score) for h in engines["whoosh"].search(request).hits]
+        large = [(h.id, h.score) for h in whoosh_postings.search(request).hits]
+        assert small == large and small, query
+
+
+def test_token_batches_are_the_chars_and_grams_of_each_key(engine: SearchEngine) -> None:
+    from search.analysis import char_set, gram_set
+    from search.backends.whoosh_backend import BATCH, batch_codes, gram_text
+
+    with engine._use() as st:
+        keys = [st.store.key(d) for d in range(st.columns.size)]
+    # spaces of every kind, a run ending in a space, astral characters, empty keys
+    keys += ["", " ", "协 商\u3000议政 ", "政协\x1f委员", "a\tb\x85c", "\U0002000b字", "x"]
+    for start in range(0, len(keys), BATCH - 24):
+        batch = keys[start : start + BATCH - 24]
+        chars, grams = batch_codes(batch)
+        local = {"c": chars & (BATCH - 1), "g": grams & (BATCH - 1)}
+        for i, key in enumerate(batch):
+            assert {chr(c) for c in (chars[local["c"] == i] >> 10).tolist()} == char_set(key), key
+            assert {gram_text(g) for g in (grams[local["g"] == i] >> 10).tolist()} == gram_set(key), key
+
+
+def test_a_byte_search_of_all_keys_equals_a_scan(engine: SearchEngine) -> None:
+    with engine._use() as st:
+        keys = [st.store.key(d) for d in range(st.columns.size)]
+        for piece in ("协商", "全过程人民民主", "政协委员", "。", "一", "2024年", "不存在的词语"):
+            expected = [d for d, k in enumerate(keys) if piece in k]
+            assert st.store.docs_containing(piece).tolist() == expected, piece
+        # a piece spanning the end of one key and the start of the next is no match
+        a, b = keys[0], keys[1]
+        across = a[-2:] + b[:2]
+        if across not in a and across not in b:
+            assert 0 not in st.store.docs_containing(across).tolist()
 
 
 @pytest.mark.parametrize("query", ["协商", "营商环境", "提案 OR 民主监督", "民主监督", "擔當", "乡村振兴 -潍坊"])

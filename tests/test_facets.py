@@ -103,3 +103,16 @@ def test_article_docs_in_reading_order(tmp_path: Path) -> None:
     assert cols.article_docs("x").tolist() == [0, 1, 2]
     assert cols.article_docs("y").tolist() == [3]
     assert cols.article_docs("nope").tolist() == []
+
+
+def test_theme_counts_count_each_bit_of_the_theme_sets() -> None:
+    import numpy as np
+
+    from search.facets import theme_counts
+
+    rng = np.random.default_rng(20261129)
+    bits = rng.integers(0, 2**62, size=2000, dtype=np.int64)
+    for n in (1, 7, 8, 9, 13, 40, 63):
+        expected = [int(np.count_nonzero(bits & np.int64(1 << i))) for i in range(n)]
+        assert theme_counts(bits, n).tolist() == expected
+    assert theme_counts(np.zeros(0, dtype=np.int64), 5).tolist() == [0] * 5

@@ -46,3 +46,15 @@ def test_lost_characters_render_as_a_labelled_placeholder_and_the_rest_stays_esc
         '&lt;b&gt;<mark>新时代</mark>呼唤新<span class="lost" title="原文此处字符缺失">〓</span>&lt;/b&gt;'
         == html
     )
+
+
+def test_mark_escapes_text_that_holds_the_private_use_sentinels() -> None:
+    # the fast path marks matches with U+E000/U+E001 before escaping: text that holds
+    # them itself must come out the same as piece-by-piece escaping
+    text = "a<b>\ue000委员\ue001&协商"
+    spans = match_spans(text, ["委员", "协商"])
+    html = highlight(text, ["委员", "协商"])
+    assert html == "a&lt;b&gt;\ue000<mark>委员</mark>\ue001&amp;<mark>协商</mark>"
+    assert spans == [(5, 7), (9, 11)]
+    plain = highlight("x<委员>&y", ["委员"])
+    assert plain == "x&lt;<mark>委员</mark>&gt;&amp;y"

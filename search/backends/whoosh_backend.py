@@ -27,7 +27,7 @@ from whoosh.formats import Existence, Frequency
 from whoosh.reading import TermNotFound
 from whoosh.system import pack_uint
 
-from search.analysis import DocTokens, char_set, gram_set
+from search.analysis import DocTokens
 from search.backends.base import (
     TITLE_BOOST,
     Backend,
@@ -47,6 +47,12 @@ CHARS, GRAMS, WORDS, FILE = "chars", "grams", "words", "file"
 BLOCK_LIMIT = 1024  # postings per block: Whoosh reads and unpickles a block at a time
 INLINE_LIMIT = 32  # shorter posting lists live in the term table: no block to write or read
 POSTINGS_CACHE_BYTES = 96 * 2**20
+# Below this many bytes of search keys (about 1,500 paragraphs) one byte search over all
+# the keys answers a piece of three or more characters faster than intersecting its grams
+# (a Whoosh term lookup costs 20-40 µs in Python), and the index's words are one set.
+SMALL_INDEX_KEY_BYTES = 512 * 1024
+# Whoosh's files are memory-mapped when they are together at most this big.
+MMAP_BELOW = 16 * 2**20
 
 
 class TokenSet(FieldType):
@@ -84,7 +90,15 @@ class TokenCounts(FieldType):
 
 
 class LeanPostingsWriter(W3PostingsWriter):
-    """Fills posting blocks a block at a time instead of a posting at a time."""
+    """Fills posting blocks a block at a time instead of a posting at a time.
+
+    In compact mode (the token fields, which only this module reads) a block or an inlined
+    list holds its document numbers as little-endian uint32 bytes (deltas in blocks) and
+    its frequencies as uint32 bytes or None, with no per-posting values: written and read
+    with numpy instead of pickled tuples of Python numbers. The `file` field keeps Whoosh's
+    own encoding, which its deletions read."""
+
+    compact = False
 
     def add_many(self, ids: array, freqs: array | None) -> None:
         limit = self._blocklimit
@@ -102,24 +116,32 @@ class LeanPostingsWriter(W3PostingsWriter):
                 fchunk = freqs[i : i + limit]
                 self._weights = array("f", fchunk)
                 self._maxweight = float(max(fchunk))
-                self._values.extend(pack_uint(n) for n in fchunk)
-
+                if not self.compact:
+                    self._values.extend(pack_uint(n) for n in fchunk)
 
     # Whoosh minifies a block posting by posting in Python; the same values, with numpy.
 
-    def _mini_ids(self) -> tuple[int, ...]:
+    def _mini_ids(self) -> tuple[int, ...] | bytes:
         ids = np.asarray(self._ids, dtype=np.int64)
-        return tuple(np.diff(ids, prepend=0).tolist())
+        deltas = np.diff(ids, prepend=0)
+        if self.compact:
+            return deltas.astype("<u4").tobytes()
+        return tuple(deltas.tolist())
 
-    def _mini_weights(self) -> tuple[float, ...] | float | None:
+    def _mini_weights(self) -> tuple[float, ...] | float | bytes | None:
         if getattr(self, "_unit", False):
             return None
         w = np.asarray(self._weights, dtype=np.float64)
+        if self.compact:
+            return w.astype("<u4").tobytes()
         if not len(w) or (w == 1.0).all():
             return None
         if (w == w[0]).all():
             return float(w[0])
         return tuple(w.tolist())
+
+    def _mini_values(self):  # noqa: ANN202
+        return None if self.compact else super()._mini_values()
 
     def finish_postings(self):  # noqa: ANN201
         # Whoosh 2.7 calls a method that does not exist (set_inline) whenever a list is
@@ -127,10 +149,22 @@ class LeanPostingsWriter(W3PostingsWriter):
         if not self.written() and len(self) < self._inlinelimit:
             terminfo = self._terminfo
             terminfo.add_block(self)
-            terminfo.set_inlined(self._ids, self._weights, self._values)
+            if self.compact:
+                ids = np.asarray(self._ids, dtype="<u4").tobytes()
+                weights = None if getattr(self, "_unit", True) else np.asarray(self._weights).astype("<u4").tobytes()
+                terminfo._inlined = (ids, weights, None)  # set_inlined would make tuples of them
+            else:
+                terminfo.set_inlined(self._ids, self._weights, self._values)
             self._terminfo = None
             return terminfo
         return super().finish_postings()
+
+
+def _uint32s(raw: object) -> np.ndarray:
+    """A compact posting part (bytes) or Whoosh's own (tuple, array) as int64."""
+    if isinstance(raw, bytes):
+        return np.frombuffer(raw, dtype="<u4").astype(np.int64)
+    return np.asarray(raw, dtype=np.int64)
 
 
 class LeanFieldWriter(W3FieldWriter):
@@ -143,6 +177,7 @@ class LeanFieldWriter(W3FieldWriter):
             self.start_field(fieldname, schema[fieldname])
             postings = items.fields[fieldname]
             pw = self._postwriter
+            pw.compact = isinstance(schema[fieldname], TokenSet | TokenCounts)
             # str order is UTF-8 byte order, the order Whoosh's term table needs
             for text in sorted(postings):
                 entry = postings[text]
@@ -187,6 +222,45 @@ class _Grouped:
                     yield fieldname, btext, docnum, float(n), (b"" if freqs is None else pack_uint(n))
 
 
+# Every code point str.isspace() is true of lies at or below U+3000.
+_SPACES = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.int64)
+_BATCH_BITS = 10  # a batch of at most 1,024 paragraphs: local docnum in the low bits
+BATCH = 1 << _BATCH_BITS
+_CP_BITS = 21  # a code point fits in 21 bits; a gram is two of them
+_CP_MASK = (1 << _CP_BITS) - 1
+
+
+def batch_codes(keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The chars and grams of a batch of search keys (search.analysis's char_set and
+    gram_set of each), as sorted unique int64 values code << 10 | index of the key: a
+    character's code is its code point, a gram's (first << 21) | second, a lone character
+    ending a run (first << 21). Code order is the terms' UTF-8 byte order."""
+    if len(keys) > BATCH:
+        raise ValueError(f"at most {BATCH} keys a batch")
+    text = " ".join(keys)  # a space between keys: no gram runs from one key into the next
+    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+    doc = np.repeat(np.arange(len(keys), dtype=np.int64), [len(k) + 1 for k in keys])[: len(cp)]
+    space = np.isin(cp, _SPACES)
+    keep = ~space
+    nxt = np.empty_like(cp)
+    nxt[:-1] = np.where(space[1:], 0, cp[1:])
+    nxt[-1:] = 0
+    doc = doc[keep]
+    chars = np.unique((cp[keep] << _BATCH_BITS) | doc)
+    grams = np.unique((((cp[keep] << _CP_BITS) | nxt[keep]) << _BATCH_BITS) | doc)
+    return chars, grams
+
+
+def gram_text(code: int) -> str:
+    """The gram a gram code stands for."""
+    second = code & _CP_MASK
+    return chr(code >> _CP_BITS) + chr(second) if second else chr(code >> _CP_BITS)
+
+
+# Postings gathered as batch codes before they are sorted into per-term arrays.
+PENDING_CODES = 1 << 22
+
+
 class DictPool:
     """Stands in for Whoosh's PostingPool: each term's docnums (and frequencies) gathered
     in compact arrays in document order, so a commit sorts distinct terms, not postings."""
@@ -194,6 +268,10 @@ class DictPool:
     def __init__(self) -> None:
         self.fields: dict[str, dict[str, array | tuple[array, array]]] = {}
         self.fieldnames: set[str] = set()
+        # chars and grams: batches of codes (see batch_codes), then arrays per code
+        self._pending: dict[str, list[tuple[np.ndarray, int]]] = {}
+        self._pending_size = 0
+        self._codes: dict[str, dict[int, array]] = {}
 
     def _field(self, fieldname: str) -> dict[str, array | tuple[array, array]]:
         postings = self.fields.get(fieldname)
@@ -224,7 +302,41 @@ class DictPool:
                 entry[0].append(docnum)
                 entry[1].append(n)
 
+    def add_codes(self, fieldname: str, values: np.ndarray, base: int) -> None:
+        """A batch's codes (batch_codes) for paragraphs numbered from `base` on."""
+        self.fieldnames.add(fieldname)
+        self._pending.setdefault(fieldname, []).append((values, base))
+        self._pending_size += len(values)
+        if self._pending_size > PENDING_CODES:
+            self._sort_pending()
+
+    def _sort_pending(self) -> None:
+        # One stable sort by code per field; batches come in docnum order and each is
+        # sorted by (code, docnum), so every code's docnums stay ascending.
+        for fieldname, batches in self._pending.items():
+            codes = np.concatenate([v >> _BATCH_BITS for v, _ in batches])
+            docs = np.concatenate([(v & (BATCH - 1)) + base for v, base in batches]).astype(np.uint32)
+            order = np.argsort(codes, kind="stable")
+            codes, docs = codes[order], docs[order]
+            bounds = np.flatnonzero(np.diff(codes)) + 1
+            starts = [0, *bounds.tolist()]
+            ends = [*bounds.tolist(), len(codes)]
+            postings = self._codes.setdefault(fieldname, {})
+            get = postings.get
+            for code, a, b in zip(codes[starts].tolist(), starts, ends, strict=True):
+                entry = get(code)
+                if entry is None:
+                    entry = postings[code] = array("I")
+                entry.frombytes(docs[a:b].tobytes())
+        self._pending.clear()
+        self._pending_size = 0
+
     def iter_postings(self) -> _Grouped:
+        self._sort_pending()
+        for fieldname, postings in self._codes.items():
+            text = chr if fieldname == CHARS else gram_text
+            self._field(fieldname).update((text(c), arr) for c, arr in postings.items())
+        self._codes.clear()
         return _Grouped(self.fields)
 
     def cleanup(self) -> None:
@@ -250,6 +362,8 @@ class _Writer(BackendWriter):
         self.w = self.ix.writer(codec=LeanCodec())
         self.pool = self.w.pool = DictPool()
         self.added = 0
+        self._keys: list[str] = []  # search keys waiting for batch_codes
+        self._keys_base = 0
 
     def add(self, doc: DocTokens, fields: ParagraphFields) -> None:
         if doc.docnum != self.base + self.added:
@@ -260,16 +374,17 @@ class _Writer(BackendWriter):
         pdw = w.perdocwriter
         pdw.start_doc(docnum)
         pool = self.pool
-        chars = char_set(doc.key)
-        grams = gram_set(doc.key)
-        words = doc.word_counts
-        pool.add_set(CHARS, docnum, chars)
-        pool.add_set(GRAMS, docnum, grams)
-        pool.add_counts(WORDS, docnum, words)
+        if not self._keys:
+            self._keys_base = docnum
+        self._keys.append(doc.key)
+        if len(self._keys) == BATCH:
+            self._add_keys()
+        pool.add_counts(WORDS, docnum, doc.word_counts)
         pool.add_set(FILE, docnum, (doc.file,))
         schema = self._schema
-        pdw.add_field(CHARS, schema[CHARS], None, len(chars))
-        pdw.add_field(GRAMS, schema[GRAMS], None, len(grams))
+        # Whoosh keeps a length per field; ranking uses the store's word counts instead
+        pdw.add_field(CHARS, schema[CHARS], None, len(doc.key))
+        pdw.add_field(GRAMS, schema[GRAMS], None, len(doc.key))
         pdw.add_field(WORDS, schema[WORDS], None, len(doc.words))
         pdw.add_field(FILE, schema[FILE], None, 1)
         pdw.finish_doc()
@@ -277,12 +392,21 @@ class _Writer(BackendWriter):
         w.docnum += 1
         self.added += 1
 
+    def _add_keys(self) -> None:
+        """The chars and grams of the paragraphs added since the last batch, in one go."""
+        if self._keys:
+            chars, grams = batch_codes(self._keys)
+            self.pool.add_codes(CHARS, chars, self._keys_base)
+            self.pool.add_codes(GRAMS, grams, self._keys_base)
+            self._keys = []
+
     def delete_file(self, source: str) -> None:
         self.w.delete_by_term(FILE, source)
 
     def commit(self) -> None:
         from whoosh.writing import NO_MERGE
 
+        self._add_keys()
         self.w.commit(merge=False, mergetype=NO_MERGE)
 
     def cancel(self) -> None:
@@ -292,9 +416,11 @@ class _Writer(BackendWriter):
 class _Reader(BackendReader):
     def __init__(self, folder: Path, store: object) -> None:
         try:
-            # No mmap: each thread has its own reader (Whoosh seeks in its files), and one
-            # mapping of the index per thread counts once per thread in the process's memory.
-            self.ix = FileStorage(str(folder), supports_mmap=False, readonly=True).open_index()
+            # No mmap unless the index is small: each thread has its own reader (Whoosh seeks
+            # in its files), and one mapping of the index per thread counts once per thread
+            # in the process's memory. A mapped term lookup costs about half an unmapped one.
+            small = sum(f.stat().st_size for f in folder.iterdir() if f.is_file()) <= MMAP_BELOW
+            self.ix = FileStorage(str(folder), supports_mmap=small, readonly=True).open_index()
         except Exception as exc:  # noqa: BLE001 - Whoosh raises many kinds
             raise BackendError(f"The Whoosh index in {str(folder)!r} cannot be opened: {exc}") from exc
         self._schema = self.ix.schema
@@ -311,6 +437,8 @@ class _Reader(BackendReader):
         self._heading = np.asarray(store.col("heading"))  # type: ignore[attr-defined]
         self._live = np.asarray(live, dtype=bool)
         self._titles = _Titles(store)
+        self.small = store.key_bytes <= SMALL_INDEX_KEY_BYTES  # type: ignore[attr-defined]
+        self._words: frozenset[str] | None = None
         self._readers: list = []
         # Readers hold open files: closed with this object even when nobody calls close().
         self._finalizer = weakref.finalize(self, _close_readers, self._readers)
@@ -344,9 +472,10 @@ class _Reader(BackendReader):
                 continue
             if info.is_inlined():
                 ids, weights, _ = info.inlined_postings()
-                ids_parts.append(np.asarray(ids, dtype=np.int64) + offset)
+                ids_parts.append(_uint32s(ids) + offset)
                 if with_freq:
-                    freq_parts.append(np.asarray(weights, dtype=np.float64))
+                    n = len(ids_parts[-1])
+                    freq_parts.append(np.ones(n) if weights is None else _uint32s(weights).astype(np.float64))
                 continue
             m = terms._codec.postings_reader(terms._postfile, info, fmt, term=(field, btext))
             _read_all(m, offset, ids_parts, freq_parts if with_freq else None)
@@ -356,10 +485,17 @@ class _Reader(BackendReader):
         return ids, freqs
 
     def has_word(self, word: str) -> bool:
+        if self.small:
+            words = self._words
+            if words is None:
+                words = self._words = frozenset(self._reader().lexicon(WORDS))
+            return word.encode("utf-8") in words
         btext = word.encode("utf-8")
         return any((WORDS, btext) in seg for seg, _ in self._reader().leaf_readers())
 
     def docs_with(self, piece: str) -> np.ndarray:
+        if self.small and len(piece) > 2:
+            return self.store.docs_containing(piece)  # type: ignore[attr-defined]
         if len(piece) == 1:
             return self.postings(CHARS, piece)[0]
         grams = sorted({piece[i : i + 2] for i in range(len(piece) - 1)})
@@ -459,7 +595,7 @@ def _read_all(m: object, offset: int, ids_out: list[np.ndarray], freqs_out: list
             if m._data is None:
                 m._read_data()
             raw_ids, raw_weights = m._data[0], m._data[1]
-            ids = np.asarray(raw_ids, dtype=np.int64)
+            ids = _uint32s(raw_ids)
             if not m._byteids:
                 ids = np.cumsum(ids)  # Whoosh delta-encodes the ids of a block
             ids_out.append(ids + offset)
@@ -467,7 +603,7 @@ def _read_all(m: object, offset: int, ids_out: list[np.ndarray], freqs_out: list
                 if raw_weights is None or isinstance(raw_weights, float):
                     freqs_out.append(np.full(len(ids), 1.0 if raw_weights is None else raw_weights))
                 else:
-                    freqs_out.append(np.asarray(raw_weights, dtype=np.float64))
+                    freqs_out.append(_uint32s(raw_weights).astype(np.float64))
             m._next_block()
         return
     ids_l, fr_l = [], []
