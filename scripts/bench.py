@@ -26,7 +26,8 @@ yet is skipped with a note) the parts (--parts) are:
   queries      p50/p95 (wall and CPU) of a full page: top 10 with snippets + every facet
                count, the engine's match cache cleared before every run, --repeat runs
   views        later views (trend, concordance) when the engine has them
-  serve        waitress (8 threads) on loopback, driven for --serve-seconds by `wrk` (or a
+  serve        the site (--server: gunicorn 2 workers x 4 threads, or waitress 8 threads) on
+               loopback, driven for --serve-seconds by `wrk` (or a
                threaded keep-alive Python client) over --serve-urls distinct search URLs
                (more than the engine's match cache holds): pages/s, non-200, server VmHWM
   incremental  copy the corpus without 10 reports, build, put them back, rebuild
@@ -230,7 +231,7 @@ def machine_info() -> dict[str, Any]:
 
 def versions() -> dict[str, str | None]:
     out: dict[str, str | None] = {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version}
-    for dist in ("whoosh-reloaded", "tantivy", "rjieba", "jieba", "opencc", "numpy", "flask", "waitress"):
+    for dist in ("whoosh-reloaded", "tantivy", "rjieba", "jieba", "opencc", "numpy", "flask", "waitress", "gunicorn"):
         try:
             out[dist] = importlib.metadata.version(dist)
         except importlib.metadata.PackageNotFoundError:
@@ -1054,21 +1055,48 @@ def load_with_python(port: int, urls: list[str], seconds: float, connections: in
     }
 
 
-def measure_serve(index_dir: Path, urls: list[str], seconds: float, work: Path, threads: int = 8) -> dict[str, Any]:
+def server_command(server: str, port: int, threads: int = 8, workers: int = 2) -> tuple[list[str], str]:
+    """The command line of the served site, as the README gives it, and its label."""
+    if server == "gunicorn":
+        return (
+            [sys.executable, "-m", "gunicorn", f"--workers={workers}", f"--threads={threads // workers}",
+             f"--bind=127.0.0.1:{port}", "webui.app:create_app()"],
+            f"gunicorn --workers={workers} --threads={threads // workers}",
+        )  # fmt: skip
+    return (
+        [sys.executable, "-m", "waitress", f"--threads={threads}", f"--listen=127.0.0.1:{port}",
+         "--call", "webui.app:create_app"],
+        f"waitress --threads={threads}",
+    )  # fmt: skip
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in text.split()]
+
+
+def _sum_rss(pids: list[int]) -> float | None:
+    values = [v for v in (vm_hwm_mb(p) for p in pids) if v is not None]
+    return round(sum(values), 1) if values else None
+
+
+def measure_serve(
+    index_dir: Path, urls: list[str], seconds: float, work: Path, threads: int = 8, server_name: str = "waitress"
+) -> dict[str, Any]:
     port = free_port()
     env = child_env() | {"CPPCC_INDEX_DIR": str(index_dir)}
-    with open(work / "waitress.log", "ab") as logfh:
+    command, label = server_command(server_name, port, threads)
+    with open(work / "server.log", "ab") as logfh:
         started = time.perf_counter()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "waitress", f"--threads={threads}", f"--listen=127.0.0.1:{port}",
-             "--call", "webui.app:create_app"],
-            cwd=ROOT, env=env, stdout=logfh, stderr=logfh,
-        )  # fmt: skip
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=logfh, stderr=logfh)
     try:
         ready = None
         while time.perf_counter() - started < 120:
             if server.poll() is not None:
-                raise RuntimeError(f"waitress exited with {server.returncode} (see {work / 'waitress.log'})")
+                raise RuntimeError(f"{label} exited with {server.returncode} (see {work / 'server.log'})")
             with contextlib.suppress(OSError):
                 if _get(port, urls[0]) == 200:
                     ready = time.perf_counter() - started
@@ -1076,17 +1104,18 @@ def measure_serve(index_dir: Path, urls: list[str], seconds: float, work: Path, 
             time.sleep(0.05)
         if ready is None:
             raise RuntimeError("the site did not answer /search within 120 s")
-        rss_ready = vm_hwm_mb(server.pid)
+        pids = [server.pid, *_children(server.pid)]
+        rss_ready = _sum_rss(pids)
         if shutil.which("wrk"):
             load = load_with_wrk(port, urls, seconds, threads, work)
         else:
             load = load_with_python(port, urls, seconds, threads)
         return {
-            "server": f"waitress --threads={threads}",
+            "server": label,
             "urls": len(urls),
             "first_page_s": round(ready, 2),
             "rss_after_first_page_mb": rss_ready,
-            "peak_rss_mb": vm_hwm_mb(server.pid),
+            "peak_rss_mb": _sum_rss(pids),  # of every server process together
         } | load
     finally:
         server.terminate()
@@ -1171,7 +1200,7 @@ def bench_corpus(name: str, path: Path | None, args: argparse.Namespace, work: P
                 part(res, "views", f"{name}/{backend} views", measure_views, index_dir, args.repeat)
             if "serve" in args.parts:
                 urls = serve_urls(queries, paragraphs or [], args.serve_urls)
-                part(res, "serve", f"{name}/{backend} serve", measure_serve, index_dir, urls, args.serve_seconds, cwork)
+                part(res, "serve", f"{name}/{backend} serve", measure_serve, index_dir, urls, args.serve_seconds, cwork, 8, args.server)
         if "incremental" in args.parts:
             part(res, "incremental", f"{name}/{backend} incremental", measure_incremental,
                  source, backend, args.procs, cwork, out.get("paragraphs"))
@@ -1415,6 +1444,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--procs", type=int, default=1, help="Build processes passed to build_index (default 1).")
     ap.add_argument("--serve-seconds", type=float, default=10.0)
     ap.add_argument("--serve-urls", type=int, default=400, help="Distinct search URLs for the served load.")
+    ap.add_argument("--server", choices=("waitress", "gunicorn"), default="waitress",
+                    help="How the site is served: waitress with 8 threads in one process (cppcc-search serve, "
+                         "default), or gunicorn, 2 workers x 4 threads (needs gunicorn installed).")  # fmt: skip
     ap.add_argument("--naive-max", type=int, default=12_000, help="Largest corpus (paragraphs) for naive Whoosh.")
     ap.add_argument("--work-dir", default=None, help="Scratch folder (default: a new temporary folder).")
     ap.add_argument("--keep", action="store_true", help="Keep the indexes in the work folder.")

@@ -881,3 +881,15 @@ def test_a_lost_character_is_a_labelled_placeholder_in_the_text_and_the_contents
     toc = html[html.index('<ol class="toc">') :]
     assert placeholder in toc[: toc.index("</ol>")]
     assert html.count("〓") == html.count(placeholder)  # never a bare 〓 (a black block)
+
+
+def test_the_pager_links_first_last_and_two_either_side_with_gaps() -> None:
+    from webui.sidebar import page_numbers
+
+    assert page_numbers(1, 1) == [1]
+    assert page_numbers(1, 0) == []
+    assert page_numbers(1, 9) == [1, 2, 3, None, 9]
+    assert page_numbers(5, 9) == [1, None, 3, 4, 5, 6, 7, None, 9]
+    assert page_numbers(4, 9) == [1, 2, 3, 4, 5, 6, None, 9]
+    assert page_numbers(12, 9) == [1, None, 9]  # beyond the last page
+    assert len(page_numbers(250, 500)) == 9  # not one entry per page

@@ -211,6 +211,17 @@ class Links:
 
     def toggle(self, arg: str, value: str) -> str:
         """Select the value if unselected (OR with the others of its facet), else unselect it."""
+        key = (arg, value)
+        url = self._toggles.get(key)
+        if url is None:
+            url = self._toggles[key] = self._toggle(arg, value)  # a hit's theme tags repeat
+        return url
+
+    @cached_property
+    def _toggles(self) -> dict[tuple[str, str], str]:
+        return {}
+
+    def _toggle(self, arg: str, value: str) -> str:
         attr = FILTER_ARGS[arg]
         current = getattr(self.req, attr)
         typed: str | int = int(value) if arg == "year" else value

@@ -204,6 +204,20 @@ def year_bars(page: SearchPage, links: Links) -> tuple[YearBar, ...]:
     return tuple(bars)
 
 
+def page_numbers(current: int, last: int, around: int = 2) -> list[int | None]:
+    """The page numbers a pager links: the first, the last and `around` either side of
+    the current one, None for each gap between them (computed, not looped over every page)."""
+    if last < 1:
+        return []
+    shown = sorted({1, last, *range(max(1, current - around), min(last, current + around) + 1)})
+    out: list[int | None] = []
+    for n in shown:
+        if out and n - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(n)
+    return out
+
+
 def year_list(bars: tuple[YearBar, ...]) -> tuple[YearBar, ...]:
     """The years that have paragraphs (or are picked), newest first: the histogram as a list."""
     return tuple(b for b in reversed(bars) if b.url)

@@ -234,6 +234,12 @@ def split_top(items: Any) -> tuple[tuple, tuple]:
     return sidebar.split_top(items)
 
 
+@bp.app_template_global("page_numbers")
+def page_numbers(current: int, last: int) -> list[int | None]:
+    """The page links a pager shows: sidebar.page_numbers."""
+    return sidebar.page_numbers(current, last)
+
+
 @bp.app_template_global("year_list")
 def year_list(bars: Any) -> tuple:
     return sidebar.year_list(bars)
