@@ -14,7 +14,6 @@ No backend is imported here: Whoosh and tantivy index the same tokens.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -150,7 +149,3 @@ class DocTokens:
     words: tuple[str, ...]
     title_words: tuple[str, ...]
     file: str
-
-    @property
-    def word_counts(self) -> Counter[str]:
-        return Counter(self.words)

@@ -85,6 +85,7 @@ def to_simplified(text: str) -> str:
     return _converter().convert(text)
 
 
+@lru_cache(maxsize=4096)  # region, date, type and theme rules each ask for the same paragraphs
 def match_key(text: str) -> str:
     """The form keywords and place names are matched against: NFKC, Simplified, spaces
     between Han characters closed. Unlike search_key it may change the length."""
