@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from search import budget
 from search.analysis import query_words
 from search.backends import RankPlan, get_backend
 from search.cache import ByteLRU
@@ -29,6 +30,7 @@ from search.facets import (
     facets_from_counts,
 )
 from search.generations import CURRENT, current_generation, generation_meta
+from search.limits import MAX_DEPTH, check_depth, check_query
 from search.normalize import search_key
 from search.query import ParsedQuery, QuerySyntaxError, Term, parse
 from search.results import (
@@ -98,6 +100,14 @@ class _Opened:
     def close(self) -> None:
         self.backend.close()
         self.store.close()
+
+
+def _in_time(i: int) -> bool:
+    """True, after checking the request's budget if i is a multiple of 256 (the i-th step
+    of a loop: a filter clause in a comprehension)."""
+    if not i & 255:
+        budget.check()
+    return True
 
 
 def _mask(size: int, docs: np.ndarray) -> np.ndarray:
@@ -219,10 +229,11 @@ class SearchEngine:
         for p in pieces[1:]:
             if not len(docs):
                 break
+            budget.check()
             docs = docs[np.isin(docs, self._piece(st, p))]
         if t.spaced and len(docs):
             pattern, key = t.pattern, st.store.key
-            docs = np.fromiter((d for d in docs.tolist() if pattern.search(key(d))), dtype=np.int64)
+            docs = np.fromiter((d for i, d in enumerate(docs.tolist()) if _in_time(i) and pattern.search(key(d))), dtype=np.int64)
         return _mask(size, docs)
 
     def _matches(self, st: _Opened, parsed: ParsedQuery) -> np.ndarray:
@@ -236,11 +247,14 @@ class SearchEngine:
             return cached
         mask = st.columns.live.copy()
         for group in parsed.groups:
+            budget.check()
             g = self._term_mask(st, group[0])
             for t in group[1:]:
+                budget.check()
                 g |= self._term_mask(st, t)
             mask &= g
         for t in parsed.negated:
+            budget.check()
             mask &= ~self._term_mask(st, t)
         mask.flags.writeable = False
         st.match_cache.put(parsed, mask)
@@ -363,6 +377,7 @@ class SearchEngine:
         art_counts = {name: per_article for name in FACET_FIELDS if name != "theme" and name not in own}
         theme_counts = {"theme": themes} if "theme" not in own else {}
         for name in own:  # a facet's counts ignore its own filter
+            budget.check()
             _, arts, ths = count(groups, negated, full.without(name), name == "theme")
             if name == "theme":
                 theme_counts["theme"] = ths
@@ -384,18 +399,23 @@ class SearchEngine:
         started = time.perf_counter()
         check_request(request, self.max_per_page)
         parsed = parse(request.query)
+        check_query(parsed)
+        budget.check()
         first = (request.page - 1) * request.per_page
         with self._use() as st:
-            native = self._native_page(st, parsed, request)
+            native = self._native_page(st, parsed, request) if request.page * request.per_page <= MAX_DEPTH else None
             if native is not None:
                 total, facets, ranked = native
             else:
                 matches = self._matches(st, parsed)
                 total_mask, facets = count_facets(st.columns, matches, self._filter(request))
                 total = int(total_mask.sum())
+                if first < total:  # a page past the last one is cheap: it ranks nothing
+                    check_depth(request.page, request.per_page)
                 ranked = self._ordered(st, parsed, total_mask, request, first + request.per_page) if first < total else []
             keys = parsed.highlight_keys()
-            hits = tuple(self._hit(st, d, s, keys, True) for d, s in ranked[first:])
+            budget.check()
+            hits = tuple(self._hit(st, d, s, keys, True) for d, s in ranked[first:] if _in_time(0))
         return SearchPage(
             request=request,
             total=total,
@@ -413,6 +433,7 @@ class SearchEngine:
         """
         check_request(replace(request, page=1, per_page=1), self.max_per_page)
         parsed = parse(request.query)
+        check_query(parsed)
         st = self._acquire()
         try:
             total_mask, _ = count_facets(st.columns, self._matches(st, parsed), self._filter(request))
@@ -420,7 +441,8 @@ class SearchEngine:
         except BaseException:
             self._release(st)
             raise
-        return HeldMatches(self, st, ranked)
+        deadline = budget.current()
+        return HeldMatches(self, st, ranked, deadline.seconds if deadline is not None else None)
 
     # documents -----------------------------------------------------------------
 
@@ -460,6 +482,8 @@ class SearchEngine:
             keys = parsed.highlight_keys()
             paragraphs = []
             for docnum in docs.tolist():
+                if docnum % 64 == 0:
+                    budget.check()
                 text = st.store.text(docnum)
                 is_match = bool(matched[docnum])
                 paragraphs.append(
@@ -491,12 +515,22 @@ class SearchEngine:
 
 
 class HeldMatches(Iterator[Hit]):
-    """The hits of iter_matches, holding their generation open until read or closed."""
+    """The hits of iter_matches, holding their generation open until read or closed.
 
-    def __init__(self, engine: SearchEngine, st: _Opened, ranked: list[tuple[int, float]]) -> None:
+    With a budget (`seconds`, the request's), the time spent producing rows is summed
+    (not the time the reader takes between rows: a slow download is not slow work), and
+    the rows stop with OverBudget once it runs out.
+    """
+
+    def __init__(
+        self, engine: SearchEngine, st: _Opened, ranked: list[tuple[int, float]], seconds: float | None = None
+    ) -> None:
         self._engine, self._st = engine, st
         self._ranked = iter(ranked)
         self._held = True
+        self.total = len(ranked)
+        self._seconds = seconds
+        self._spent = 0.0
 
     def __next__(self) -> Hit:
         if not self._held:
@@ -506,7 +540,17 @@ class HeldMatches(Iterator[Hit]):
         except StopIteration:
             self.close()
             raise
-        return self._engine._hit(self._st, d, s, (), False)
+        if self._seconds is None:
+            return self._engine._hit(self._st, d, s, (), False)
+        t0 = time.monotonic()
+        hit = self._engine._hit(self._st, d, s, (), False)
+        self._spent += time.monotonic() - t0
+        if self._spent > self._seconds:
+            self.close()
+            raise budget.OverBudget(
+                f"This export needed more than its time budget of {self._seconds:g} s and was cut short."
+            )
+        return hit
 
     def close(self) -> None:
         if self._held:
