@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import sys
 from contextlib import closing
 from pathlib import Path
 
 import click
 
+from search import integrity
 from search.backends import NAMES as BACKENDS
 from search.backends import BackendError
 from search.engine import BadRequest, IndexMissing, SearchEngine, SearchRequest
+from search.generations import IndexCorrupt, read_current
 from search.indexer import IndexBuildError, build_index, read_report
 from search.query import QuerySyntaxError
 from search.results import EXPORT_COLUMNS, SORTS
@@ -37,6 +40,8 @@ index_dir_option = click.option(
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Full-text search with facets over Chinese CPPCC work reports."""
+    # the commands say what matters themselves; `serve` sends the library's log to stderr
+    logging.getLogger("search").addHandler(logging.NullHandler())
     try:
         ctx.obj = Settings.from_env()
     except SettingsError as exc:
@@ -142,10 +147,12 @@ def search_cmd(
         per_page=per_page or settings.per_page,
         sort=sort,
     )
+    engine = _engine(settings, index_dir)
     try:
-        result = _engine(settings, index_dir).search(request)
+        result = engine.search(request)
     except (QuerySyntaxError, BadRequest, IndexMissing) as exc:
         raise click.ClickException(str(exc)) from None
+    _warn_fallback(engine)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
         return
@@ -161,6 +168,11 @@ def search_cmd(
         if values:
             shown = ", ".join(f"{v.value} ({v.count})" for v in values[:12])
             click.echo(f"\n{name}: {shown}")
+
+
+def _warn_fallback(engine: SearchEngine) -> None:
+    if engine.problem:
+        click.echo(f"Warning: {engine.problem} The newest intact generation answered instead.", err=True)
 
 
 def _terminal(snippet_html: str) -> str:
@@ -219,10 +231,42 @@ def articles_cmd(ctx: click.Context, as_json: bool, index_dir: str | None) -> No
 def stats_cmd(ctx: click.Context, index_dir: str | None) -> None:
     """What the current index holds, and what its build skipped."""
     target = Path(index_dir) if index_dir else _settings(ctx).index_dir
-    report = read_report(target)
-    if report is None:
+    try:
+        found = integrity.serving(target, full=True)
+    except IndexCorrupt as exc:
+        raise click.ClickException(str(exc)) from None
+    report = read_report(target) if found is not None and not found.fallback else None
+    if found is None or (report is None and not found.fallback):
         raise click.ClickException(f"No index has been built in {str(target)!r}: run `cppcc-search index` first.")
+    if found.fallback:
+        report = integrity.generation_report(found.gen) or {}
+        report = {"serving": found.gen.name, "problem": found.problem, **report}
+    checksum = report.pop("checksum", None)
+    report["integrity"] = integrity.status(found.gen) if not found.fallback else f"current generation broken: {found.problem}"
+    if isinstance(checksum, dict):
+        report["checksum"] = {"algorithm": checksum.get("algorithm"), "digest": checksum.get("digest"),
+                              "files": len(checksum.get("files") or {})}  # fmt: skip
     click.echo(json.dumps(report, ensure_ascii=False, indent=1))
+    if found.fallback:
+        click.echo(f"Warning: {found.problem} Serving the older generation {found.gen.name!r}.", err=True)
+
+
+@main.command("check")
+@index_dir_option
+@click.pass_context
+def check_cmd(ctx: click.Context, index_dir: str | None) -> None:
+    """Verify the current index: CURRENT, completeness and every file's checksum."""
+    target = Path(index_dir) if index_dir else _settings(ctx).index_dir
+    try:
+        gen = read_current(target)
+    except IndexCorrupt as exc:
+        raise click.ClickException(str(exc)) from None
+    if gen is None:
+        raise click.ClickException(f"No index has been built in {str(target)!r}: run `cppcc-search index` first.")
+    trouble = integrity.problem(gen, full=True)
+    if trouble is not None:
+        raise click.ClickException(f"{trouble.rstrip('.')}: run `cppcc-search index --full` to rebuild the index.")
+    click.echo(f"{gen.name}: {integrity.status(gen, full=False)}.")
 
 
 @main.command("serve")
@@ -235,6 +279,7 @@ def serve_cmd(ctx: click.Context, host: str, port: int, index_dir: str | None, d
     """Serve the web site locally."""
     from webui.app import create_app
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = _settings(ctx)
     if index_dir:
         settings = settings.with_index(index_dir)

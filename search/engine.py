@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from search import budget
+from search import budget, integrity
 from search.analysis import query_words
 from search.backends import RankPlan, get_backend
 from search.cache import ByteLRU
@@ -29,7 +29,7 @@ from search.facets import (
     count_facets,
     facets_from_counts,
 )
-from search.generations import CURRENT, current_generation, generation_meta
+from search.generations import CURRENT, IndexCorrupt, generation_meta
 from search.limits import MAX_DEPTH, check_depth, check_query
 from search.normalize import search_key
 from search.query import ParsedQuery, QuerySyntaxError, Term, parse
@@ -78,20 +78,29 @@ PIECE_CACHE_BYTES = 64 * 2**20
 class _Opened:
     """One generation of the index, open: its store, backend, facet columns and users."""
 
-    def __init__(self, gen: Path) -> None:
+    def __init__(self, gen: Path, *, verify: bool = False) -> None:
         meta = generation_meta(gen)
         if meta is None:
             raise IndexMissing(
                 f"The index in {str(gen)!r} was built by an older version or is incomplete: "
                 "run `cppcc-search index` again."
             )
+        if verify and (trouble := integrity.problem(gen, full=True)) is not None:
+            raise IndexCorrupt(trouble)
         self.gen = gen
         self.users = 0
         self.retired = False
-        self.store = Store(gen)
-        self.backend_name = str(meta["backend"])
-        kind = get_backend(self.backend_name)
-        self.backend = kind.open(gen / kind.folder_name, self.store)
+        try:
+            self.store = Store(gen)
+            self.backend_name = str(meta["backend"])
+            kind = get_backend(self.backend_name)
+            self.backend = kind.open(gen / kind.folder_name, self.store)
+        except Exception as exc:  # a file the checksum could not vouch for, unreadable
+            if getattr(self, "store", None) is not None:
+                self.store.close()
+            raise IndexCorrupt(
+                f"The generation {gen.name!r} cannot be opened ({type(exc).__name__}: {str(exc)[:200]})."
+            ) from None
         self.columns = Columns(self.store)
         self.title_keys = [search_key(a.title) for a in self.store.articles]
         self.match_cache = ByteLRU(MATCH_CACHE_BYTES)
@@ -124,9 +133,14 @@ class SearchEngine:
     readers are per thread where the backend needs it (Whoosh), the store is read-only.
     """
 
-    def __init__(self, index_dir: str | Path, *, max_per_page: int = 100) -> None:
+    def __init__(self, index_dir: str | Path, *, max_per_page: int = 100, verify: bool = True) -> None:
+        """`verify`: hash every file of a generation against its build.json before serving
+        it (once per generation opened; without it only names and sizes are checked)."""
         self.index_dir = Path(index_dir)
         self.max_per_page = max_per_page
+        self.verify = verify
+        self._broken: dict[Path, str] = {}  # generations that failed to open, and why
+        self.problem: str | None = None  # why the generation served is not CURRENT's
         # Re-entrant: a HeldMatches collected by the garbage collector while this thread
         # holds the lock releases its generation from inside the lock.
         self._lock = threading.RLock()
@@ -134,7 +148,9 @@ class SearchEngine:
         self._current: tuple[tuple[int, int, int], Path | None] | None = None
 
     def _current_generation(self) -> Path | None:
-        """index/CURRENT, read again only when the file was replaced (a stat, not a read)."""
+        """The generation to serve: index/CURRENT's, or the newest intact older one when
+        it is broken (integrity.serving); read again only when CURRENT was replaced (a
+        stat, not a read). Raises IndexCorrupt when nothing intact can be served."""
         try:
             st = os.stat(self.index_dir / CURRENT)
         except FileNotFoundError:
@@ -143,7 +159,9 @@ class SearchEngine:
         cached = self._current
         if cached is not None and cached[0] == stamp:
             return cached[1]
-        gen = current_generation(self.index_dir)
+        found = integrity.serving(self.index_dir, broken=self._broken)
+        gen = found.gen if found is not None else None
+        self.problem = found.problem if found is not None else None
         self._current = (stamp, gen)
         return gen
 
@@ -155,16 +173,23 @@ class SearchEngine:
         generation is installed only if it is still current, so the installed one only
         ever moves forward.
         """
-        with self._lock:
-            gen = self._current_generation()
-            if gen is None:
-                raise IndexMissing(
-                    f"No index has been built in {str(self.index_dir)!r}: run `cppcc-search index` first."
-                )
-            if self._opened is not None and self._opened.gen == gen:
-                self._opened.users += 1
-                return self._opened
-        fresh = _Opened(gen)
+        while True:
+            with self._lock:
+                gen = self._current_generation()
+                if gen is None:
+                    raise IndexMissing(
+                        f"No index has been built in {str(self.index_dir)!r}: run `cppcc-search index` first."
+                    )
+                if self._opened is not None and self._opened.gen == gen:
+                    self._opened.users += 1
+                    return self._opened
+            try:
+                fresh = _Opened(gen, verify=self.verify)
+                break
+            except IndexCorrupt as exc:  # look again, without it: an older one may stand in
+                with self._lock:
+                    self._broken[gen] = str(exc)
+                    self._current = None
         spare: _Opened | None = None
         with self._lock:
             if self._opened is not None and self._opened.gen == gen:

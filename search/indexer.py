@@ -32,6 +32,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from search import integrity
 from search.analysis import DocTokens, index_words
 from search.backends import DEFAULT, get_backend
 from search.backends.base import BackendWriter, ParagraphFields
@@ -238,6 +239,8 @@ def build_index(
     with _build_lock(index_dir):
         _remove_debris(index_dir)
         prev = current_generation(index_dir)
+        if prev is not None and integrity.problem(prev) is not None:
+            prev = None  # a damaged generation is never carried forward: build from scratch
         prev_meta = generation_meta(prev) if prev is not None else None
         name = backend or (str(prev_meta["backend"]) if prev_meta else DEFAULT)
         kind = get_backend(name)
@@ -286,7 +289,9 @@ def build_index(
                 incremental=previous is not None, files_read=len(to_read),
                 files_reused=len(reused), files_removed=len(dropped), repairs=written.repairs,
             )  # fmt: skip
-            (gen / REPORT).write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+            report = result.to_dict()
+            report["checksum"] = integrity.record(gen)  # `cppcc-search check` verifies it
+            (gen / REPORT).write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
             by_path = {str(sf.path): sf.relative for sf in planned}
             skip_digests = {
                 by_path[s.path]: [digests[by_path[s.path]], s.reason] for s in skipped if s.path in by_path

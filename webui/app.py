@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from search import budget
 from search.engine import ArticleNotFound, BadRequest, IndexMissing, QuerySyntaxError, SearchEngine
+from search.generations import IndexCorrupt
 from search.settings import Settings
 from search.snippets import escape_text
 
@@ -98,6 +99,16 @@ def register_error_handlers(app: Flask) -> None:
             kind="index",
         )
 
+    @app.errorhandler(IndexCorrupt)
+    def broken_index(exc: IndexCorrupt):
+        app.logger.error("index broken: %s", exc)
+        return _error(
+            503,
+            f"检索索引已损坏，暂时无法检索。原因：{exc}",
+            kind="corrupt",
+            title="索引已损坏",
+        )
+
     @app.errorhandler(budget.OverBudget)
     def over_budget(exc: budget.OverBudget):
         seconds = current_app.config["SETTINGS"].request_budget
@@ -122,6 +133,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["SETTINGS"] = settings
     app.json.ensure_ascii = False  # readable Chinese in /api/ answers
     app.json.sort_keys = False  # keep the documented key order of SearchPage.to_dict()
+    # every generation's files are hashed against its build.json before it is served
     engine = SearchEngine(settings.index_dir, max_per_page=settings.max_per_page)
     engine.warm_up()  # open the index now, not on the first visitor's search
     app.extensions["cppcc_search"] = engine
