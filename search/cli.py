@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import logging
+import socket
 import sys
 from contextlib import closing
 from pathlib import Path
@@ -59,11 +61,16 @@ def main(ctx: click.Context) -> None:
     help="Index backend (default: the current index's, else whoosh). tantivy is much faster on large corpora.",
 )
 @click.option("--full", is_flag=True, help="Rebuild everything, not only new and changed files.")
+@click.option(
+    "--keep", type=click.IntRange(1, 100), default=2, show_default=True,
+    help="Complete generations kept after the switch, the new one included.",
+)  # fmt: skip
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
 def index_cmd(
-    ctx: click.Context, sources: tuple[str, ...], index_dir: str | None, procs: int, backend: str | None, full: bool, quiet: bool
-) -> None:
+    ctx: click.Context, sources: tuple[str, ...], index_dir: str | None, procs: int, backend: str | None, full: bool,
+    keep: int, quiet: bool,
+) -> None:  # fmt: skip
     """Build the index from report files and folders (default: data/reports).
 
     Incremental: files unchanged since the current index are carried over without being
@@ -72,7 +79,7 @@ def index_cmd(
     paths = [Path(s) for s in sources] or list(settings.source_dirs)
     target = Path(index_dir) if index_dir else settings.index_dir
     try:
-        report = build_index(paths, target, progress=not quiet, procs=procs, backend=backend, full=full)
+        report = build_index(paths, target, progress=not quiet, procs=procs, backend=backend, full=full, keep=keep)
     except (IndexBuildError, BackendError) as exc:
         raise click.ClickException(str(exc)) from None
     if report.up_to_date:
@@ -283,14 +290,41 @@ def serve_cmd(ctx: click.Context, host: str, port: int, index_dir: str | None, d
     settings = _settings(ctx)
     if index_dir:
         settings = settings.with_index(index_dir)
+    _check_port(host, port)  # before the index is opened: say so at once
     app = create_app(settings)
     if debug:
         app.run(host=host, port=port, debug=True)
         return
-    from waitress import serve
+    from waitress import create_server
 
+    try:
+        server = create_server(app, host=host, port=port, threads=8)
+    except OSError as exc:
+        raise click.ClickException(_listen_failure(host, port, exc)) from None
     click.echo(f"Serving http://{host}:{port}/ (index: {settings.index_dir})")
-    serve(app, host=host, port=port, threads=8)
+    server.run()
+
+
+def _check_port(host: str, port: int) -> None:
+    """ClickException, in a sentence, when nothing can listen on host:port."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as waitress does
+            probe.bind(address)
+    except OSError as exc:
+        raise click.ClickException(_listen_failure(host, port, exc)) from None
+
+
+def _listen_failure(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"Port {port} on {host} is already in use (another server is running there?): "
+            f"choose another with --port, e.g. --port {port + 1}."
+        )
+    if exc.errno == errno.EACCES:
+        return f"Port {port} on {host} may not be opened by this user: choose one above 1023 with --port."
+    return f"Cannot listen on {host}:{port} ({exc.strerror or exc}): check --host and --port."
 
 
 if __name__ == "__main__":  # pragma: no cover
