@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import csv
+import errno
 import json
+import logging
+import socket
 import sys
 from contextlib import closing
 from pathlib import Path
 
 import click
 
+from search import integrity
 from search.backends import NAMES as BACKENDS
 from search.backends import BackendError
 from search.engine import BadRequest, IndexMissing, SearchEngine, SearchRequest
+from search.generations import IndexCorrupt, read_current
 from search.indexer import IndexBuildError, build_index, read_report
 from search.query import QuerySyntaxError
 from search.results import EXPORT_COLUMNS, SORTS
@@ -37,6 +42,8 @@ index_dir_option = click.option(
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Full-text search with facets over Chinese CPPCC work reports."""
+    # the commands say what matters themselves; `serve` sends the library's log to stderr
+    logging.getLogger("search").addHandler(logging.NullHandler())
     try:
         ctx.obj = Settings.from_env()
     except SettingsError as exc:
@@ -54,11 +61,16 @@ def main(ctx: click.Context) -> None:
     help="Index backend (default: the current index's, else whoosh). tantivy is much faster on large corpora.",
 )
 @click.option("--full", is_flag=True, help="Rebuild everything, not only new and changed files.")
+@click.option(
+    "--keep", type=click.IntRange(1, 100), default=2, show_default=True,
+    help="Complete generations kept after the switch, the new one included.",
+)  # fmt: skip
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
 def index_cmd(
-    ctx: click.Context, sources: tuple[str, ...], index_dir: str | None, procs: int, backend: str | None, full: bool, quiet: bool
-) -> None:
+    ctx: click.Context, sources: tuple[str, ...], index_dir: str | None, procs: int, backend: str | None, full: bool,
+    keep: int, quiet: bool,
+) -> None:  # fmt: skip
     """Build the index from report files and folders (default: data/reports).
 
     Incremental: files unchanged since the current index are carried over without being
@@ -67,7 +79,7 @@ def index_cmd(
     paths = [Path(s) for s in sources] or list(settings.source_dirs)
     target = Path(index_dir) if index_dir else settings.index_dir
     try:
-        report = build_index(paths, target, progress=not quiet, procs=procs, backend=backend, full=full)
+        report = build_index(paths, target, progress=not quiet, procs=procs, backend=backend, full=full, keep=keep)
     except (IndexBuildError, BackendError) as exc:
         raise click.ClickException(str(exc)) from None
     if report.up_to_date:
@@ -142,10 +154,12 @@ def search_cmd(
         per_page=per_page or settings.per_page,
         sort=sort,
     )
+    engine = _engine(settings, index_dir)
     try:
-        result = _engine(settings, index_dir).search(request)
+        result = engine.search(request)
     except (QuerySyntaxError, BadRequest, IndexMissing) as exc:
         raise click.ClickException(str(exc)) from None
+    _warn_fallback(engine)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
         return
@@ -161,6 +175,11 @@ def search_cmd(
         if values:
             shown = ", ".join(f"{v.value} ({v.count})" for v in values[:12])
             click.echo(f"\n{name}: {shown}")
+
+
+def _warn_fallback(engine: SearchEngine) -> None:
+    if engine.problem:
+        click.echo(f"Warning: {engine.problem} The newest intact generation answered instead.", err=True)
 
 
 def _terminal(snippet_html: str) -> str:
@@ -219,10 +238,42 @@ def articles_cmd(ctx: click.Context, as_json: bool, index_dir: str | None) -> No
 def stats_cmd(ctx: click.Context, index_dir: str | None) -> None:
     """What the current index holds, and what its build skipped."""
     target = Path(index_dir) if index_dir else _settings(ctx).index_dir
-    report = read_report(target)
-    if report is None:
+    try:
+        found = integrity.serving(target, full=True)
+    except IndexCorrupt as exc:
+        raise click.ClickException(str(exc)) from None
+    report = read_report(target) if found is not None and not found.fallback else None
+    if found is None or (report is None and not found.fallback):
         raise click.ClickException(f"No index has been built in {str(target)!r}: run `cppcc-search index` first.")
+    if found.fallback:
+        report = integrity.generation_report(found.gen) or {}
+        report = {"serving": found.gen.name, "problem": found.problem, **report}
+    checksum = report.pop("checksum", None)
+    report["integrity"] = integrity.status(found.gen) if not found.fallback else f"current generation broken: {found.problem}"
+    if isinstance(checksum, dict):
+        report["checksum"] = {"algorithm": checksum.get("algorithm"), "digest": checksum.get("digest"),
+                              "files": len(checksum.get("files") or {})}  # fmt: skip
     click.echo(json.dumps(report, ensure_ascii=False, indent=1))
+    if found.fallback:
+        click.echo(f"Warning: {found.problem} Serving the older generation {found.gen.name!r}.", err=True)
+
+
+@main.command("check")
+@index_dir_option
+@click.pass_context
+def check_cmd(ctx: click.Context, index_dir: str | None) -> None:
+    """Verify the current index: CURRENT, completeness and every file's checksum."""
+    target = Path(index_dir) if index_dir else _settings(ctx).index_dir
+    try:
+        gen = read_current(target)
+    except IndexCorrupt as exc:
+        raise click.ClickException(str(exc)) from None
+    if gen is None:
+        raise click.ClickException(f"No index has been built in {str(target)!r}: run `cppcc-search index` first.")
+    trouble = integrity.problem(gen, full=True)
+    if trouble is not None:
+        raise click.ClickException(f"{trouble.rstrip('.')}: run `cppcc-search index --full` to rebuild the index.")
+    click.echo(f"{gen.name}: {integrity.status(gen, full=False)}.")
 
 
 @main.command("serve")
@@ -235,17 +286,45 @@ def serve_cmd(ctx: click.Context, host: str, port: int, index_dir: str | None, d
     """Serve the web site locally."""
     from webui.app import create_app
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = _settings(ctx)
     if index_dir:
         settings = settings.with_index(index_dir)
+    _check_port(host, port)  # before the index is opened: say so at once
     app = create_app(settings)
     if debug:
         app.run(host=host, port=port, debug=True)
         return
-    from waitress import serve
+    from waitress import create_server
 
+    try:
+        server = create_server(app, host=host, port=port, threads=8)
+    except OSError as exc:
+        raise click.ClickException(_listen_failure(host, port, exc)) from None
     click.echo(f"Serving http://{host}:{port}/ (index: {settings.index_dir})")
-    serve(app, host=host, port=port, threads=8)
+    server.run()
+
+
+def _check_port(host: str, port: int) -> None:
+    """ClickException, in a sentence, when nothing can listen on host:port."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as waitress does
+            probe.bind(address)
+    except OSError as exc:
+        raise click.ClickException(_listen_failure(host, port, exc)) from None
+
+
+def _listen_failure(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"Port {port} on {host} is already in use (another server is running there?): "
+            f"choose another with --port, e.g. --port {port + 1}."
+        )
+    if exc.errno == errno.EACCES:
+        return f"Port {port} on {host} may not be opened by this user: choose one above 1023 with --port."
+    return f"Cannot listen on {host}:{port} ({exc.strerror or exc}): check --host and --port."
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from search import budget, integrity
 from search.analysis import query_words
 from search.backends import RankPlan, get_backend
 from search.cache import ByteLRU
@@ -28,7 +29,8 @@ from search.facets import (
     count_facets,
     facets_from_counts,
 )
-from search.generations import CURRENT, current_generation, generation_meta
+from search.generations import CURRENT, IndexCorrupt, generation_meta
+from search.limits import MAX_DEPTH, check_depth, check_query
 from search.normalize import search_key
 from search.query import ParsedQuery, QuerySyntaxError, Term, parse
 from search.results import (
@@ -76,20 +78,29 @@ PIECE_CACHE_BYTES = 64 * 2**20
 class _Opened:
     """One generation of the index, open: its store, backend, facet columns and users."""
 
-    def __init__(self, gen: Path) -> None:
+    def __init__(self, gen: Path, *, verify: bool = False) -> None:
         meta = generation_meta(gen)
         if meta is None:
             raise IndexMissing(
                 f"The index in {str(gen)!r} was built by an older version or is incomplete: "
                 "run `cppcc-search index` again."
             )
+        if verify and (trouble := integrity.problem(gen, full=True)) is not None:
+            raise IndexCorrupt(trouble)
         self.gen = gen
         self.users = 0
         self.retired = False
-        self.store = Store(gen)
-        self.backend_name = str(meta["backend"])
-        kind = get_backend(self.backend_name)
-        self.backend = kind.open(gen / kind.folder_name, self.store)
+        try:
+            self.store = Store(gen)
+            self.backend_name = str(meta["backend"])
+            kind = get_backend(self.backend_name)
+            self.backend = kind.open(gen / kind.folder_name, self.store)
+        except Exception as exc:  # a file the checksum could not vouch for, unreadable
+            if getattr(self, "store", None) is not None:
+                self.store.close()
+            raise IndexCorrupt(
+                f"The generation {gen.name!r} cannot be opened ({type(exc).__name__}: {str(exc)[:200]})."
+            ) from None
         self.columns = Columns(self.store)
         self.title_keys = [search_key(a.title) for a in self.store.articles]
         self.match_cache = ByteLRU(MATCH_CACHE_BYTES)
@@ -98,6 +109,14 @@ class _Opened:
     def close(self) -> None:
         self.backend.close()
         self.store.close()
+
+
+def _in_time(i: int) -> bool:
+    """True, after checking the request's budget if i is a multiple of 256 (the i-th step
+    of a loop: a filter clause in a comprehension)."""
+    if not i & 255:
+        budget.check()
+    return True
 
 
 def _mask(size: int, docs: np.ndarray) -> np.ndarray:
@@ -114,9 +133,14 @@ class SearchEngine:
     readers are per thread where the backend needs it (Whoosh), the store is read-only.
     """
 
-    def __init__(self, index_dir: str | Path, *, max_per_page: int = 100) -> None:
+    def __init__(self, index_dir: str | Path, *, max_per_page: int = 100, verify: bool = True) -> None:
+        """`verify`: hash every file of a generation against its build.json before serving
+        it (once per generation opened; without it only names and sizes are checked)."""
         self.index_dir = Path(index_dir)
         self.max_per_page = max_per_page
+        self.verify = verify
+        self._broken: dict[Path, str] = {}  # generations that failed to open, and why
+        self.problem: str | None = None  # why the generation served is not CURRENT's
         # Re-entrant: a HeldMatches collected by the garbage collector while this thread
         # holds the lock releases its generation from inside the lock.
         self._lock = threading.RLock()
@@ -124,7 +148,9 @@ class SearchEngine:
         self._current: tuple[tuple[int, int, int], Path | None] | None = None
 
     def _current_generation(self) -> Path | None:
-        """index/CURRENT, read again only when the file was replaced (a stat, not a read)."""
+        """The generation to serve: index/CURRENT's, or the newest intact older one when
+        it is broken (integrity.serving); read again only when CURRENT was replaced (a
+        stat, not a read). Raises IndexCorrupt when nothing intact can be served."""
         try:
             st = os.stat(self.index_dir / CURRENT)
         except FileNotFoundError:
@@ -133,7 +159,9 @@ class SearchEngine:
         cached = self._current
         if cached is not None and cached[0] == stamp:
             return cached[1]
-        gen = current_generation(self.index_dir)
+        found = integrity.serving(self.index_dir, broken=self._broken)
+        gen = found.gen if found is not None else None
+        self.problem = found.problem if found is not None else None
         self._current = (stamp, gen)
         return gen
 
@@ -145,16 +173,23 @@ class SearchEngine:
         generation is installed only if it is still current, so the installed one only
         ever moves forward.
         """
-        with self._lock:
-            gen = self._current_generation()
-            if gen is None:
-                raise IndexMissing(
-                    f"No index has been built in {str(self.index_dir)!r}: run `cppcc-search index` first."
-                )
-            if self._opened is not None and self._opened.gen == gen:
-                self._opened.users += 1
-                return self._opened
-        fresh = _Opened(gen)
+        while True:
+            with self._lock:
+                gen = self._current_generation()
+                if gen is None:
+                    raise IndexMissing(
+                        f"No index has been built in {str(self.index_dir)!r}: run `cppcc-search index` first."
+                    )
+                if self._opened is not None and self._opened.gen == gen:
+                    self._opened.users += 1
+                    return self._opened
+            try:
+                fresh = _Opened(gen, verify=self.verify)
+                break
+            except IndexCorrupt as exc:  # look again, without it: an older one may stand in
+                with self._lock:
+                    self._broken[gen] = str(exc)
+                    self._current = None
         spare: _Opened | None = None
         with self._lock:
             if self._opened is not None and self._opened.gen == gen:
@@ -219,10 +254,11 @@ class SearchEngine:
         for p in pieces[1:]:
             if not len(docs):
                 break
+            budget.check()
             docs = docs[np.isin(docs, self._piece(st, p))]
         if t.spaced and len(docs):
             pattern, key = t.pattern, st.store.key
-            docs = np.fromiter((d for d in docs.tolist() if pattern.search(key(d))), dtype=np.int64)
+            docs = np.fromiter((d for i, d in enumerate(docs.tolist()) if _in_time(i) and pattern.search(key(d))), dtype=np.int64)
         return _mask(size, docs)
 
     def _matches(self, st: _Opened, parsed: ParsedQuery) -> np.ndarray:
@@ -236,11 +272,14 @@ class SearchEngine:
             return cached
         mask = st.columns.live.copy()
         for group in parsed.groups:
+            budget.check()
             g = self._term_mask(st, group[0])
             for t in group[1:]:
+                budget.check()
                 g |= self._term_mask(st, t)
             mask &= g
         for t in parsed.negated:
+            budget.check()
             mask &= ~self._term_mask(st, t)
         mask.flags.writeable = False
         st.match_cache.put(parsed, mask)
@@ -363,6 +402,7 @@ class SearchEngine:
         art_counts = {name: per_article for name in FACET_FIELDS if name != "theme" and name not in own}
         theme_counts = {"theme": themes} if "theme" not in own else {}
         for name in own:  # a facet's counts ignore its own filter
+            budget.check()
             _, arts, ths = count(groups, negated, full.without(name), name == "theme")
             if name == "theme":
                 theme_counts["theme"] = ths
@@ -384,18 +424,23 @@ class SearchEngine:
         started = time.perf_counter()
         check_request(request, self.max_per_page)
         parsed = parse(request.query)
+        check_query(parsed)
+        budget.check()
         first = (request.page - 1) * request.per_page
         with self._use() as st:
-            native = self._native_page(st, parsed, request)
+            native = self._native_page(st, parsed, request) if request.page * request.per_page <= MAX_DEPTH else None
             if native is not None:
                 total, facets, ranked = native
             else:
                 matches = self._matches(st, parsed)
                 total_mask, facets = count_facets(st.columns, matches, self._filter(request))
                 total = int(total_mask.sum())
+                if first < total:  # a page past the last one is cheap: it ranks nothing
+                    check_depth(request.page, request.per_page)
                 ranked = self._ordered(st, parsed, total_mask, request, first + request.per_page) if first < total else []
             keys = parsed.highlight_keys()
-            hits = tuple(self._hit(st, d, s, keys, True) for d, s in ranked[first:])
+            budget.check()
+            hits = tuple(self._hit(st, d, s, keys, True) for d, s in ranked[first:] if _in_time(0))
         return SearchPage(
             request=request,
             total=total,
@@ -413,6 +458,7 @@ class SearchEngine:
         """
         check_request(replace(request, page=1, per_page=1), self.max_per_page)
         parsed = parse(request.query)
+        check_query(parsed)
         st = self._acquire()
         try:
             total_mask, _ = count_facets(st.columns, self._matches(st, parsed), self._filter(request))
@@ -420,7 +466,8 @@ class SearchEngine:
         except BaseException:
             self._release(st)
             raise
-        return HeldMatches(self, st, ranked)
+        deadline = budget.current()
+        return HeldMatches(self, st, ranked, deadline.seconds if deadline is not None else None)
 
     # documents -----------------------------------------------------------------
 
@@ -460,6 +507,8 @@ class SearchEngine:
             keys = parsed.highlight_keys()
             paragraphs = []
             for docnum in docs.tolist():
+                if docnum % 64 == 0:
+                    budget.check()
                 text = st.store.text(docnum)
                 is_match = bool(matched[docnum])
                 paragraphs.append(
@@ -491,12 +540,22 @@ class SearchEngine:
 
 
 class HeldMatches(Iterator[Hit]):
-    """The hits of iter_matches, holding their generation open until read or closed."""
+    """The hits of iter_matches, holding their generation open until read or closed.
 
-    def __init__(self, engine: SearchEngine, st: _Opened, ranked: list[tuple[int, float]]) -> None:
+    With a budget (`seconds`, the request's), the time spent producing rows is summed
+    (not the time the reader takes between rows: a slow download is not slow work), and
+    the rows stop with OverBudget once it runs out.
+    """
+
+    def __init__(
+        self, engine: SearchEngine, st: _Opened, ranked: list[tuple[int, float]], seconds: float | None = None
+    ) -> None:
         self._engine, self._st = engine, st
         self._ranked = iter(ranked)
         self._held = True
+        self.total = len(ranked)
+        self._seconds = seconds
+        self._spent = 0.0
 
     def __next__(self) -> Hit:
         if not self._held:
@@ -506,7 +565,17 @@ class HeldMatches(Iterator[Hit]):
         except StopIteration:
             self.close()
             raise
-        return self._engine._hit(self._st, d, s, (), False)
+        if self._seconds is None:
+            return self._engine._hit(self._st, d, s, (), False)
+        t0 = time.monotonic()
+        hit = self._engine._hit(self._st, d, s, (), False)
+        self._spent += time.monotonic() - t0
+        if self._spent > self._seconds:
+            self.close()
+            raise budget.OverBudget(
+                f"This export needed more than its time budget of {self._seconds:g} s and was cut short."
+            )
+        return hit
 
     def close(self) -> None:
         if self._held:

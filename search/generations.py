@@ -7,22 +7,74 @@ process that serves searches starts without loading it.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+
+from search.results import IndexMissing
 
 CURRENT = "CURRENT"
 REPORT = "build.json"
 META = "meta.json"
 FORMAT = 3  # of a generation folder; older ones are rebuilt, never read (3: packed Whoosh postings)
+GEN_NAME = re.compile(r"gen-[0-9A-Za-z_-]+")  # what the indexer names them: never / or ..
+FIX = "run `cppcc-search index --full` to rebuild the index"
+
+
+class IndexCorrupt(IndexMissing):
+    """The index folder holds something other than a complete, intact generation where
+    CURRENT points; the message names the problem and the command that fixes it."""
+
+
+def current_name(index_dir: Path) -> str | None:
+    """The generation name CURRENT holds if it is a well-formed one, else None."""
+    try:
+        name = (Path(index_dir) / CURRENT).read_bytes().decode("utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return name if GEN_NAME.fullmatch(name) else None
+
+
+def read_current(index_dir: Path) -> Path | None:
+    """The complete generation CURRENT names; None when there is no CURRENT at all.
+
+    Raises IndexCorrupt when CURRENT names anything but a complete gen-* folder directly
+    inside the index folder (garbage bytes, a path, ../, an absolute path, a symlink).
+    """
+    index_dir = Path(index_dir)
+    path = index_dir / CURRENT
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise IndexCorrupt(f"{str(path)!r} cannot be read ({exc.strerror}): {FIX}.") from None
+    try:
+        name = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise IndexCorrupt(f"{str(path)!r} holds bytes that are no generation name: {FIX}.") from None
+    if not GEN_NAME.fullmatch(name):
+        raise IndexCorrupt(
+            f"{str(path)!r} names {name[:80]!r}, not a gen-* folder inside the index folder: {FIX}."
+        )
+    gen = index_dir / name
+    if gen.is_symlink() or not gen.is_dir():
+        raise IndexCorrupt(f"{str(path)!r} names {name!r}, which is not a folder in {str(index_dir)!r}: {FIX}.")
+    if generation_meta(gen) is None:
+        raise IndexCorrupt(
+            f"The generation {name!r} that {str(path)!r} names is incomplete or was built by an "
+            f"older version: {FIX}."
+        )
+    return gen
 
 
 def current_generation(index_dir: Path) -> Path | None:
-    """The folder of the index in use, or None when none has been built."""
-    try:
-        name = (Path(index_dir) / CURRENT).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
+    """The folder CURRENT names if it is a gen-* folder inside index_dir, else None (the
+    lenient reading the indexer uses: a broken CURRENT just means a full build)."""
+    name = current_name(index_dir)
+    if name is None:
         return None
     gen = Path(index_dir) / name
-    return gen if name and gen.is_dir() else None
+    return gen if gen.is_dir() and not gen.is_symlink() else None
 
 
 def generation_meta(gen: Path) -> dict[str, object] | None:
@@ -35,8 +87,17 @@ def generation_meta(gen: Path) -> dict[str, object] | None:
 
 
 def read_report(index_dir: Path) -> dict[str, object] | None:
-    """The build.json of the index in use."""
+    """The build.json of the index in use (None when missing or unreadable)."""
     gen = current_generation(index_dir)
-    if gen is None or not (gen / REPORT).exists():
+    if gen is None:
         return None
-    return json.loads((gen / REPORT).read_text(encoding="utf-8"))
+    return generation_report(gen)
+
+
+def generation_report(gen: Path) -> dict[str, object] | None:
+    """The build.json of a generation, None when it is missing or not a JSON object."""
+    try:
+        report = json.loads((gen / REPORT).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return report if isinstance(report, dict) else None

@@ -17,11 +17,13 @@ dropped, new and changed ones added. `full=True` rebuilds from scratch.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import time
 from collections import Counter
@@ -32,6 +34,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from search import integrity
 from search.analysis import DocTokens, index_words
 from search.backends import DEFAULT, get_backend
 from search.backends.base import BackendWriter, ParagraphFields
@@ -64,6 +67,28 @@ class BuildInProgress(IndexBuildError):
 
 class NothingToIndex(IndexBuildError):
     """No source file gave any article: the current index is left as it was."""
+
+
+class SourceMissing(IndexBuildError):
+    """None of the source paths named exists."""
+
+
+class BuildWriteFailed(IndexBuildError):
+    """The index folder could not be written (full disk, no permission, not a folder); the
+    partial generation is removed and the current index left as it was."""
+
+
+def _write_failure(index_dir: Path, exc: OSError) -> str:
+    where = f" ({exc.filename})" if exc.filename else ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        advice = "free some space on that disk, then run the build again"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        advice = "the index folder is not writable: choose another with --index-dir or fix its permissions"
+    elif exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        advice = "--index-dir must name a folder (or a path where one can be made), not a file"
+    else:
+        advice = "the current index was left as it was"
+    return f"Writing the index in {str(index_dir)!r} failed: {exc.strerror or exc}{where}; {advice}."
 
 
 @dataclass(frozen=True)
@@ -212,10 +237,12 @@ def _remove_debris(index_dir: Path) -> None:
             shutil.rmtree(g, ignore_errors=True)
 
 
-def _prune(index_dir: Path, keep: Path) -> None:
-    """Keep the new generation and the one before it (a running site may still read it)."""
-    complete = [g for g in _generations(index_dir) if g != keep and generation_meta(g) is not None]
-    for g in complete[: max(0, len(complete) - (KEEP_GENERATIONS - 1))]:
+def _prune(index_dir: Path, new: Path, keep: int = KEEP_GENERATIONS) -> None:
+    """Keep the newest `keep` complete generations, the new one among them (the one before
+    it is what a running site may still read); never the one CURRENT names."""
+    protected = {new, current_generation(index_dir)}
+    complete = [g for g in _generations(index_dir) if g not in protected and generation_meta(g) is not None]
+    for g in complete[: max(0, len(complete) - (max(1, keep) - 1))]:
         shutil.rmtree(g, ignore_errors=True)
 
 
@@ -227,22 +254,49 @@ def build_index(
     full: bool = False,
     progress: bool = False,
     procs: int = 1,
+    keep: int = KEEP_GENERATIONS,
 ) -> BuildReport:
     """Index every report under sources into a new generation and make it current.
 
     `backend` defaults to the current generation's (else Whoosh); a different backend
-    than the current one, or `full`, rebuilds everything.
+    than the current one, or `full`, rebuilds everything. After the switch the newest
+    `keep` complete generations are kept. A write that fails (full disk, no permission)
+    raises BuildWriteFailed with the partial generation removed.
     """
     index_dir = Path(index_dir)
+    try:
+        return _build(sources, index_dir, backend=backend, full=full, progress=progress, procs=procs, keep=keep)
+    except OSError as exc:
+        raise BuildWriteFailed(_write_failure(index_dir, exc)) from exc
+    except ValueError as exc:  # tantivy reports a failed write as "An IO error occurred: '… (os error 28)'"
+        code = re.search(r"IO error.*\(os error (\d+)\)", str(exc))
+        if code is None:
+            raise
+        err = int(code.group(1))
+        raise BuildWriteFailed(_write_failure(index_dir, OSError(err, os.strerror(err)))) from exc
+
+
+def _build(
+    sources: Iterable[str | Path], index_dir: Path, *, backend: str | None, full: bool, progress: bool,
+    procs: int, keep: int,
+) -> BuildReport:  # fmt: skip
     started = time.perf_counter()
     with _build_lock(index_dir):
         _remove_debris(index_dir)
         prev = current_generation(index_dir)
+        if prev is not None and integrity.problem(prev) is not None:
+            prev = None  # a damaged generation is never carried forward: build from scratch
         prev_meta = generation_meta(prev) if prev is not None else None
         name = backend or (str(prev_meta["backend"]) if prev_meta else DEFAULT)
         kind = get_backend(name)
         incremental = not full and prev_meta is not None and prev_meta.get("backend") == name
+        sources = list(sources)
         planned, missing = plan_files(sources)
+        if sources and not any(Path(s).exists() for s in sources):
+            raise SourceMissing(
+                f"The source {'folder' if len(sources) == 1 else 'paths'} "
+                f"{', '.join(repr(str(s)) for s in sources)} do{'es' if len(sources) == 1 else ''} not exist."
+            )
         salt = _ingest_salt()
         digests = {sf.relative: file_digest(sf, salt) for sf in planned}
         previous = Store(prev) if incremental and prev is not None else None
@@ -286,7 +340,9 @@ def build_index(
                 incremental=previous is not None, files_read=len(to_read),
                 files_reused=len(reused), files_removed=len(dropped), repairs=written.repairs,
             )  # fmt: skip
-            (gen / REPORT).write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+            report = result.to_dict()
+            report["checksum"] = integrity.record(gen)  # `cppcc-search check` verifies it
+            (gen / REPORT).write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
             by_path = {str(sf.path): sf.relative for sf in planned}
             skip_digests = {
                 by_path[s.path]: [digests[by_path[s.path]], s.reason] for s in skipped if s.path in by_path
@@ -300,7 +356,7 @@ def build_index(
             if previous is not None:
                 previous.close()
         _switch(index_dir, gen)
-        _prune(index_dir, gen)
+        _prune(index_dir, gen, keep)
         return result
 
 

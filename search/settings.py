@@ -25,11 +25,12 @@ class Settings:
     per_page: int = 20
     max_per_page: int = 100
     cache_dir: Path = PROJECT_ROOT / ".cache"
+    request_budget: float = 5.0  # seconds of work per web request (search, export, views); 0: none
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
         """Settings overridden by CPPCC_INDEX_DIR, CPPCC_SOURCES (os.pathsep-separated),
-        CPPCC_PER_PAGE and CPPCC_CACHE_DIR."""
+        CPPCC_PER_PAGE, CPPCC_CACHE_DIR and CPPCC_REQUEST_BUDGET (seconds, 0 for none)."""
         env = os.environ if environ is None else environ
         s = cls()
         if env.get("CPPCC_INDEX_DIR"):
@@ -46,6 +47,17 @@ class Settings:
             s = replace(s, per_page=int(raw))
         if env.get("CPPCC_CACHE_DIR"):
             s = replace(s, cache_dir=Path(env["CPPCC_CACHE_DIR"]))
+        if env.get("CPPCC_REQUEST_BUDGET"):
+            raw = env["CPPCC_REQUEST_BUDGET"].strip()
+            try:
+                seconds = float(raw) if raw.isascii() else -1.0
+            except ValueError:
+                seconds = -1.0
+            if not 0 <= seconds <= 3600:
+                raise SettingsError(
+                    f"CPPCC_REQUEST_BUDGET must be a number of seconds from 0 (no budget) to 3600, not {raw!r}."
+                )
+            s = replace(s, request_budget=seconds)
         return s
 
     def with_index(self, index_dir: str | Path) -> Settings:

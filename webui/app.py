@@ -14,7 +14,9 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
+from search import budget
 from search.engine import ArticleNotFound, BadRequest, IndexMissing, QuerySyntaxError, SearchEngine
+from search.generations import IndexCorrupt
 from search.settings import Settings
 from search.snippets import escape_text
 
@@ -33,6 +35,11 @@ ERROR_TITLES = {
     500: "服务器内部错误",
     503: "索引尚未建立",
 }
+TOO_BROAD = (
+    "这次检索范围太大，没能在 {seconds:g} 秒内完成，已停止。请缩小范围后再试：用更长、更具体的词"
+    "（单个常用字如“的”“政”几乎出现在每一段），减少 OR 的选项，加上地区、年份、类型等筛选条件，"
+    "或不要翻到太靠后的页。"
+)
 
 
 def _wants_json() -> bool:
@@ -49,12 +56,12 @@ def _kept_filters() -> list[tuple[str, str]]:
     return Links(req, "", per_page=s.per_page).hidden_inputs(exclude=["q"])
 
 
-def _error(status: int, message: str, *, kind: str = "") -> tuple[Response | str, int]:
+def _error(status: int, message: str, *, kind: str = "", title: str = "") -> tuple[Response | str, int]:
     """The error as JSON for API clients, else as a page that keeps the search box."""
     if _wants_json():
         return jsonify({"error": message}), status
-    title = ERROR_TITLES.get(status, "出错了")
-    hidden = _kept_filters() if kind == "query" else []
+    title = title or ERROR_TITLES.get(status, "出错了")
+    hidden = _kept_filters() if kind in ("query", "budget") else []
     return render_template(
         "error.html", status=status, title=title, message=message, kind=kind, hidden=hidden
     ), status
@@ -92,6 +99,22 @@ def register_error_handlers(app: Flask) -> None:
             kind="index",
         )
 
+    @app.errorhandler(IndexCorrupt)
+    def broken_index(exc: IndexCorrupt):
+        app.logger.error("index broken: %s", exc)
+        return _error(
+            503,
+            f"检索索引已损坏，暂时无法检索。原因：{exc}",
+            kind="corrupt",
+            title="索引已损坏",
+        )
+
+    @app.errorhandler(budget.OverBudget)
+    def over_budget(exc: budget.OverBudget):
+        seconds = current_app.config["SETTINGS"].request_budget
+        app.logger.warning("over the %g s budget: %s?%s", seconds, request.path, request.query_string.decode(errors="replace")[:300])
+        return _error(503, TOO_BROAD.format(seconds=seconds), kind="budget", title="检索范围太大")
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         messages = {404: "没有这个页面。", 405: "不支持这种请求方法。"}
@@ -110,10 +133,19 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["SETTINGS"] = settings
     app.json.ensure_ascii = False  # readable Chinese in /api/ answers
     app.json.sort_keys = False  # keep the documented key order of SearchPage.to_dict()
+    # every generation's files are hashed against its build.json before it is served
     engine = SearchEngine(settings.index_dir, max_per_page=settings.max_per_page)
     engine.warm_up()  # open the index now, not on the first visitor's search
     app.extensions["cppcc_search"] = engine
     app.register_blueprint(bp)
+
+    @app.before_request
+    def open_budget() -> None:
+        budget.start(settings.request_budget)
+
+    @app.teardown_request
+    def close_budget(exc: BaseException | None) -> None:
+        budget.end()
     # plain text with each lost character (〓) as a labelled placeholder (table of contents)
     app.add_template_filter(lambda text: Markup(escape_text(text)), "lost")
     register_error_handlers(app)

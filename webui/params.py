@@ -49,6 +49,8 @@ class MultiArgs(Protocol):
 
     def get(self, key: str, default: str | None = None) -> str | None: ...
 
+    def keys(self) -> Iterable[str]: ...
+
 
 def _int_arg(args: MultiArgs, name: str, label: str) -> int | None:
     raw = (args.get(name) or "").strip()
@@ -71,6 +73,19 @@ def _year(raw: str, name: str) -> int:
 
 
 MAX_FILTER_VALUES = 50  # per filter: more is no reader's request, and each costs work
+SINGLE_ARGS = ("q", "page", "per_page", "sort", "year_from", "year_to")
+MAX_ARGS = 200  # URL arguments in all (7 filters x MAX_FILTER_VALUES would be 350)
+
+
+def _check_repeats(args: MultiArgs) -> None:
+    """A single-valued argument given twice is ambiguous: refuse it rather than guess."""
+    for name in SINGLE_ARGS:
+        n = len(args.getlist(name))
+        if n > 1:
+            raise BadParameter(f"参数 {name} 只能出现一次，收到了 {n} 次。")
+    total = sum(len(args.getlist(k)) for k in set(args.keys()))
+    if total > MAX_ARGS:
+        raise BadParameter(f"网址参数太多（{total} 个），最多 {MAX_ARGS} 个：请减少筛选条件。")
 
 
 def _values(args: MultiArgs, name: str) -> tuple[str, ...]:
@@ -89,6 +104,7 @@ def _values(args: MultiArgs, name: str) -> tuple[str, ...]:
 
 def parse_request(args: MultiArgs, *, per_page: int = 20, max_per_page: int = 100) -> SearchRequest:
     """Build the SearchRequest the URL arguments describe; raise BadParameter for unusable values."""
+    _check_repeats(args)
     query = (args.get("q") or "").strip()
     if len(query) > MAX_QUERY_CHARS:
         raise BadParameter(f"检索词太长（{len(query)} 个字符），最多 {MAX_QUERY_CHARS} 个字符。")

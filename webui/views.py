@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from markupsafe import Markup
 
+from search import budget
 from search.engine import (
     SORTS,
     Hit,
@@ -24,6 +25,7 @@ from search.engine import (
     SearchPage,
     SearchRequest,
 )
+from search.limits import MAX_DEPTH
 from search.query import parse as parse_query
 from search.results import EXPORT_COLUMNS
 from search.settings import Settings
@@ -82,10 +84,14 @@ def search() -> str:
     chips = sidebar.chips(req, links_for(req))
     if page.total == 0 and chips:
         # Nothing passes every filter: say what each filter alone costs, and what none would give.
-        # (at most MAX_RELAX of them: each is a search of its own)
-        relax = [(c, engine.search(replace(c.without, per_page=1)).total) for c in chips[:MAX_RELAX] if c.without]
-        if len(chips) > 1:
-            unfiltered_total = engine.search(replace(params.unfiltered(req), per_page=1)).total
+        # (at most MAX_RELAX of them: each is a search of its own; the hints are left out
+        # rather than the page lost when they do not fit in the request's time budget)
+        try:
+            relax = [(c, engine.search(replace(c.without, per_page=1)).total) for c in chips[:MAX_RELAX] if c.without]
+            if len(chips) > 1:
+                unfiltered_total = engine.search(replace(params.unfiltered(req), per_page=1)).total
+        except budget.OverBudget:
+            relax, unfiltered_total = [], None
     return render_search(page, relax=relax, unfiltered_total=unfiltered_total)
 
 
@@ -151,10 +157,19 @@ def search_csv() -> Response:
     """Every matching paragraph (not just one page) as CSV, with a BOM so Excel reads the Chinese."""
     matches = get_engine().iter_matches(parse_search_args())  # a bad query raises here: a 400
 
+    log = current_app.logger  # the generator runs after the request context is gone
+
     def lines() -> Iterator[str]:
         yield "\ufeff" + _csv_line(list(CSV_COLUMNS))
-        for hit in matches:
-            yield _csv_line(_csv_row(hit))
+        rows = 0
+        try:
+            for hit in matches:
+                yield _csv_line(_csv_row(hit))
+                rows += 1
+        except budget.OverBudget:
+            # the status line is long gone: say so in the file, where the reader looks
+            log.warning("CSV export over its budget after %d of %d rows", rows, matches.total)
+            yield _csv_line([f"# 导出超出时间预算，只写出了 {matches.total} 条中的前 {rows} 条：请加上筛选条件缩小范围后再导出。"])
 
     resp = Response(
         lines(),
@@ -240,6 +255,12 @@ def page_numbers(current: int, last: int) -> list[int | None]:
     return sidebar.page_numbers(current, last)
 
 
+@bp.app_template_global("deepest_page")
+def deepest_page(per_page: int) -> int:
+    """The last page a search serves at this page size (pagination links stop there)."""
+    return max(1, MAX_DEPTH // per_page)
+
+
 @bp.app_template_global("year_list")
 def year_list(bars: Any) -> tuple:
     return sidebar.year_list(bars)
@@ -248,7 +269,10 @@ def year_list(bars: Any) -> tuple:
 @bp.app_context_processor
 def page_settings() -> dict[str, Any]:
     """Limits the templates repeat: the histogram's label threshold, the query length."""
-    return {"histogram_labelled": sidebar.HISTOGRAM_LABELLED, "max_query_chars": params.MAX_QUERY_CHARS}
+    return {
+        "histogram_labelled": sidebar.HISTOGRAM_LABELLED,
+        "max_query_chars": params.MAX_QUERY_CHARS,
+    }
 
 
 @bp.app_template_filter("marked")
