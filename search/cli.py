@@ -150,6 +150,8 @@ def search_cmd(
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
         return
     click.echo(f"{result.total} paragraphs ({result.elapsed_ms:.0f} ms), page {page} of {result.pages}")
+    for notice in result.notices:
+        click.echo(f"注意：{notice}")
     for h in result.hits:
         where = " › ".join(p for p in (h.province, h.city, h.district) if p)
         facts = "  ".join(

@@ -402,6 +402,7 @@ class SearchEngine:
             hits=hits,
             facets=facets,
             elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
+            notices=parsed.notices,
         )
 
     def iter_matches(self, request: SearchRequest) -> HeldMatches:

@@ -183,6 +183,7 @@ class SearchPage:
     hits: tuple[Hit, ...]
     facets: dict[str, tuple[FacetValue, ...]] = field(default_factory=dict)
     elapsed_ms: float = 0.0
+    notices: tuple[str, ...] = ()  # how the query was read leniently, one sentence each
 
     @property
     def pages(self) -> int:
@@ -195,6 +196,7 @@ class SearchPage:
             "total": self.total,
             "page": self.request.page,
             "per_page": self.request.per_page,
+            "notices": list(self.notices),
             "hits": [h.to_dict() for h in self.hits],
             "facets": {
                 name: [v.to_dict() for v in self.facets.get(name, ())] for name in FACET_FIELDS

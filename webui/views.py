@@ -20,6 +20,7 @@ from markupsafe import Markup
 from search.engine import (
     SORTS,
     Hit,
+    QuerySyntaxError,
     SearchEngine,
     SearchPage,
     SearchRequest,
@@ -76,7 +77,14 @@ def search() -> str:
     """The search page; an empty query browses everything."""
     req = parse_search_args()
     engine = get_engine()
-    page = engine.search(req)
+    try:
+        page = engine.search(req)
+    except QuerySyntaxError as exc:
+        # A query that cannot mean anything: say why, and keep the filters and the sidebar
+        # (the counts are those of the filters alone).
+        browse = engine.search(replace(req, query="", page=1))
+        page = replace(browse, request=req, hits=(), total=0)
+        return render_search(page, query_error=str(exc)), 400  # type: ignore[return-value]
     relax: list[tuple[sidebar.Chip, int]] = []
     unfiltered_total = None
     chips = sidebar.chips(req, links_for(req))
@@ -94,6 +102,7 @@ def render_search(
     *,
     relax: Sequence[tuple[sidebar.Chip, int]] = (),
     unfiltered_total: int | None = None,
+    query_error: str = "",
 ) -> str:
     """The search page's HTML for a SearchPage: sidebar, chips, hits; no engine call here."""
     req = page.request
@@ -102,7 +111,8 @@ def render_search(
         "search.html",
         page=page,
         req=req,
-        marked_keys=parse_query(req.query).highlight_keys(),
+        marked_keys=() if query_error else parse_query(req.query).highlight_keys(),
+        query_error=query_error,
         links=links,
         regions=sidebar.region_tree(page, links),
         crumbs=sidebar.breadcrumb(req, links),
