@@ -342,6 +342,7 @@ class SearchEngine:
             doc_type=a.doc_type,
             level=a.level,
             delivered=a.delivered,
+            role=store.role(docnum),
         )
 
     def _native_page(
@@ -472,6 +473,7 @@ class SearchEngine:
                         is_heading=bool(st.columns.heading[docnum]),
                         themes=st.store.themes(docnum),
                         matched=is_match,
+                        role=st.store.role(docnum),
                     )
                 )
             return DocumentView(self._summary(st, article_id, docs), tuple(paragraphs), query)

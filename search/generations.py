@@ -12,7 +12,7 @@ from pathlib import Path
 CURRENT = "CURRENT"
 REPORT = "build.json"
 META = "meta.json"
-FORMAT = 2  # of a generation folder; older ones are rebuilt, never read
+FORMAT = 3  # of a generation folder; older ones are rebuilt, never read
 
 
 def current_generation(index_dir: Path) -> Path | None:

@@ -71,6 +71,7 @@ class Hit:
     doc_type: str = ""
     level: str = ""
     delivered: str = ""
+    role: str = "body"  # search.roles: body, heading, lead, note, table, caption
 
     def csv_row(self) -> list[Any]:
         """The values of EXPORT_COLUMNS for a CSV file: themes joined by ;, no year as ""."""
@@ -97,6 +98,7 @@ class Hit:
             "level": self.level,
             "themes": list(self.themes),
             "section": self.section,
+            "role": self.role,
             "text": self.text,
             "snippet": self.snippet,
         }
@@ -113,7 +115,7 @@ class DocParagraph:
     is_heading: bool
     themes: tuple[str, ...]
     matched: bool  # the query matches this paragraph
-
+    role: str = "body"  # search.roles
     @property
     def anchor(self) -> str:
         return f"p{self.position}"
@@ -166,6 +168,7 @@ class DocumentView:
                     "html": p.html,
                     "section": p.section,
                     "is_heading": p.is_heading,
+                    "role": p.role,
                     "themes": list(p.themes),
                     "matched": p.matched,
                 }

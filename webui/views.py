@@ -27,6 +27,7 @@ from search.engine import (
 )
 from search.query import parse as parse_query
 from search.results import EXPORT_COLUMNS
+from search.roles import LABELS as ROLE_LABELS
 from search.settings import Settings
 from search.snippets import highlight
 
@@ -252,7 +253,11 @@ def year_list(bars: Any) -> tuple:
 @bp.app_context_processor
 def page_settings() -> dict[str, Any]:
     """Limits the templates repeat: the histogram's label threshold, the query length."""
-    return {"histogram_labelled": sidebar.HISTOGRAM_LABELLED, "max_query_chars": params.MAX_QUERY_CHARS}
+    return {
+        "histogram_labelled": sidebar.HISTOGRAM_LABELLED,
+        "max_query_chars": params.MAX_QUERY_CHARS,
+        "role_labels": ROLE_LABELS,
+    }
 
 
 @bp.app_template_filter("marked")
