@@ -31,6 +31,7 @@ from search.facets import (
 from search.generations import CURRENT, current_generation, generation_meta
 from search.normalize import search_key
 from search.query import ParsedQuery, QuerySyntaxError, Term, parse
+from search.ranking import QueryPriors, query_priors
 from search.results import (
     FACET_FIELDS,
     SORTS,
@@ -289,6 +290,15 @@ class SearchEngine:
                         words.update(dict.fromkeys(query_words(piece, st.backend.has_word)))
         return tuple(words)
 
+    @staticmethod
+    def _priors(st: _Opened, parsed: ParsedQuery, request: SearchRequest) -> QueryPriors:
+        """The query's ranking priors (search.ranking), from its positive body pieces."""
+        if request.sort != "relevance":
+            return QueryPriors(None)
+        pieces = tuple(dict.fromkeys(p for g in parsed.groups for t in g if not t.in_title for p in t.key.split()))
+        words = tuple(w for w in SearchEngine._rank_words(st, parsed) if len(w) > 1)
+        return query_priors(st.store, pieces, words, type_prior=request.type_prior)
+
     def _ordered(
         self, st: _Opened, parsed: ParsedQuery, total_mask: np.ndarray, request: SearchRequest, limit: int | None
     ) -> list[tuple[int, float]]:
@@ -309,6 +319,7 @@ class SearchEngine:
                 filter=self._filter(request),
                 native=native,
                 order=cols.order,
+                boost=self._priors(st, parsed, request).boost,
             )
             return st.backend.top(plan)
         # Year sorts: by year, then delivery date, then reading order. Browsing (no words to
@@ -376,6 +387,7 @@ class SearchEngine:
             plan = RankPlan(
                 allowed=None, words=words, limit=first + request.per_page, groups=groups,
                 negated=negated, filter=full, native=True, order=st.columns.order,
+                boost=self._priors(st, parsed, request).boost,
             )  # fmt: skip
             ranked = st.backend.top(plan)
         return total, facets, ranked
@@ -397,6 +409,7 @@ class SearchEngine:
                 ranked = self._ordered(st, parsed, total_mask, request, first + request.per_page) if first < total else []
             keys = parsed.highlight_keys()
             hits = tuple(self._hit(st, d, s, keys, True) for d, s in ranked[first:])
+            type_prior = self._priors(st, parsed, request).type_prior if total else ()
         return SearchPage(
             request=request,
             total=total,
@@ -404,6 +417,7 @@ class SearchEngine:
             facets=facets,
             elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
             notices=parsed.notices,
+            type_prior=type_prior,
         )
 
     def iter_matches(self, request: SearchRequest) -> HeldMatches:

@@ -49,6 +49,7 @@ class SearchRequest:
     page: int = 1
     per_page: int = 20
     sort: str = "relevance"  # one of SORTS
+    type_prior: bool = True  # CPPCC documents first when the query is CPPCC vocabulary (search.ranking)
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,7 @@ class SearchPage:
     facets: dict[str, tuple[FacetValue, ...]] = field(default_factory=dict)
     elapsed_ms: float = 0.0
     notices: tuple[str, ...] = ()  # how the query was read leniently, one sentence each
+    type_prior: tuple[str, ...] = ()  # the CPPCC words for which CPPCC documents were ranked first
 
     @property
     def pages(self) -> int:
@@ -200,6 +202,7 @@ class SearchPage:
             "page": self.request.page,
             "per_page": self.request.per_page,
             "notices": list(self.notices),
+            "type_prior": list(self.type_prior),
             "hits": [h.to_dict() for h in self.hits],
             "facets": {
                 name: [v.to_dict() for v in self.facets.get(name, ())] for name in FACET_FIELDS

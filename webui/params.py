@@ -117,6 +117,10 @@ def parse_request(args: MultiArgs, *, per_page: int = 20, max_per_page: int = 10
     if year_from is not None and year_to is not None and year_from > year_to:
         year_from, year_to = year_to, year_from  # a reversed range is a slip, not an error
 
+    type_prior = (args.get("type_prior") or "1").strip()
+    if type_prior not in ("0", "1"):
+        raise BadParameter(f"参数 type_prior（按文档类型优先）只能是 0 或 1，收到的是 {type_prior!r}。")
+
     return SearchRequest(
         query=query,
         provinces=_values(args, "province"),
@@ -131,6 +135,7 @@ def parse_request(args: MultiArgs, *, per_page: int = 20, max_per_page: int = 10
         page=page or 1,
         per_page=size or per_page,
         sort=sort,
+        type_prior=type_prior == "1",
     )
 
 
@@ -158,6 +163,8 @@ def request_args(req: SearchRequest, *, per_page: int = 20) -> list[tuple[str, s
         pairs.append(("year_to", str(req.year_to)))
     if req.sort != "relevance":
         pairs.append(("sort", req.sort))
+    if not req.type_prior:
+        pairs.append(("type_prior", "0"))
     if req.per_page != per_page:
         pairs.append(("per_page", str(req.per_page)))
     if req.page != 1:
