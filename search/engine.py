@@ -49,6 +49,7 @@ from search.results import (
 )
 from search.snippets import highlight, snippet
 from search.store import Store
+from search.synonyms import expand
 
 __all__ = [
     "FACET_FIELDS",
@@ -392,11 +393,17 @@ class SearchEngine:
             ranked = st.backend.top(plan)
         return total, facets, ranked
 
+    @staticmethod
+    def _parse(request: SearchRequest) -> tuple[ParsedQuery, tuple[str, ...]]:
+        """The request's query, with synonyms added unless it says not to (search.synonyms)."""
+        parsed = parse(request.query)
+        return expand(parsed) if request.expand else (parsed, ())
+
     def search(self, request: SearchRequest) -> SearchPage:
         """One page of hits with facet counts over the whole match set."""
         started = time.perf_counter()
         check_request(request, self.max_per_page)
-        parsed = parse(request.query)
+        parsed, expanded = self._parse(request)
         first = (request.page - 1) * request.per_page
         with self._use() as st:
             native = self._native_page(st, parsed, request)
@@ -418,6 +425,7 @@ class SearchEngine:
             elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
             notices=parsed.notices,
             type_prior=type_prior,
+            expanded=expanded,
         )
 
     def iter_matches(self, request: SearchRequest) -> HeldMatches:
@@ -428,7 +436,7 @@ class SearchEngine:
         open until the last row has been read (or the iterator is closed).
         """
         check_request(replace(request, page=1, per_page=1), self.max_per_page)
-        parsed = parse(request.query)
+        parsed, _ = self._parse(request)
         st = self._acquire()
         try:
             total_mask, _ = count_facets(st.columns, self._matches(st, parsed), self._filter(request))
@@ -465,7 +473,7 @@ class SearchEngine:
         article is still worth reading.
         """
         try:
-            parsed = parse(query)
+            parsed, _ = expand(parse(query))
         except QuerySyntaxError:
             parsed = parse("")
         with self._use() as st:

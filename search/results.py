@@ -50,6 +50,7 @@ class SearchRequest:
     per_page: int = 20
     sort: str = "relevance"  # one of SORTS
     type_prior: bool = True  # CPPCC documents first when the query is CPPCC vocabulary (search.ranking)
+    expand: bool = True  # a word also finds its synonyms (search.synonyms)
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,7 @@ class SearchPage:
     elapsed_ms: float = 0.0
     notices: tuple[str, ...] = ()  # how the query was read leniently, one sentence each
     type_prior: tuple[str, ...] = ()  # the CPPCC words for which CPPCC documents were ranked first
+    expanded: tuple[str, ...] = ()  # the synonyms searched besides the typed words
 
     @property
     def pages(self) -> int:
@@ -203,6 +205,7 @@ class SearchPage:
             "per_page": self.request.per_page,
             "notices": list(self.notices),
             "type_prior": list(self.type_prior),
+            "expanded": list(self.expanded),
             "hits": [h.to_dict() for h in self.hits],
             "facets": {
                 name: [v.to_dict() for v in self.facets.get(name, ())] for name in FACET_FIELDS
