@@ -9,6 +9,7 @@ user lets go.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -49,6 +50,7 @@ from search.results import (
 )
 from search.snippets import highlight, snippet
 from search.store import Store
+from search.suggest import resolve_places, suggestions
 from search.synonyms import expand
 
 __all__ = [
@@ -73,6 +75,7 @@ __all__ = [
 # Bytes of match masks and piece document lists kept per open generation.
 MATCH_CACHE_BYTES = 64 * 2**20
 PIECE_CACHE_BYTES = 64 * 2**20
+WILD_SAMPLE = 300  # paragraphs read to find what stands where a query has a typo
 
 
 class _Opened:
@@ -406,6 +409,7 @@ class SearchEngine:
         parsed, expanded = self._parse(request)
         first = (request.page - 1) * request.per_page
         with self._use() as st:
+            request, place_notices = resolve_places(request, st.store.articles)
             native = self._native_page(st, parsed, request)
             if native is not None:
                 total, facets, ranked = native
@@ -417,16 +421,44 @@ class SearchEngine:
             keys = parsed.highlight_keys()
             hits = tuple(self._hit(st, d, s, keys, True) for d, s in ranked[first:])
             type_prior = self._priors(st, parsed, request).type_prior if total else ()
+            suggested = self._suggestions(st, parsed, request) if not total and parsed.groups else ()
         return SearchPage(
             request=request,
             total=total,
             hits=hits,
             facets=facets,
             elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
-            notices=parsed.notices,
+            notices=(*place_notices, *parsed.notices),
             type_prior=type_prior,
+            suggestions=suggested,
             expanded=expanded,
         )
+
+    def _suggestions(self, st: _Opened, parsed: ParsedQuery, request: SearchRequest) -> tuple[tuple[str, int], ...]:
+        """Close queries with hits under the same filters (search.suggest), for a query with none."""
+        allowed, _ = count_facets(st.columns, st.columns.live, self._filter(request))
+
+        def count(p: ParsedQuery) -> int:
+            return int(np.count_nonzero(self._matches(st, p) & allowed))
+
+        def found(key: str) -> int:
+            return int(np.count_nonzero(self._term_mask(st, Term(key, key)) & st.columns.live))
+
+        def wild(left: str, right: str) -> list[str]:
+            """left + one character + right as the text has it (from up to WILD_SAMPLE
+            paragraphs that hold the longer side), most frequent first."""
+            side = max(left, right, key=len)
+            if len(side) < 2:
+                return []
+            docs = self._piece(st, side)[:WILD_SAMPLE]
+            pattern = re.compile(re.escape(left) + r"(\w)" + re.escape(right))
+            seen: dict[str, int] = {}
+            for d in docs.tolist():
+                for m in pattern.finditer(st.store.key(d)):
+                    seen[m.group(0)] = seen.get(m.group(0), 0) + 1
+            return sorted(seen, key=lambda k: -seen[k])[:2]
+
+        return suggestions(request.query, parsed, count, found, wild)
 
     def iter_matches(self, request: SearchRequest) -> HeldMatches:
         """Every paragraph the request matches (no paging, no snippets), in its sort order.

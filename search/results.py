@@ -191,6 +191,7 @@ class SearchPage:
     notices: tuple[str, ...] = ()  # how the query was read leniently, one sentence each
     type_prior: tuple[str, ...] = ()  # the CPPCC words for which CPPCC documents were ranked first
     expanded: tuple[str, ...] = ()  # the synonyms searched besides the typed words
+    suggestions: tuple[tuple[str, int], ...] = ()  # (query, total) close to a query with no hits
 
     @property
     def pages(self) -> int:
@@ -206,6 +207,7 @@ class SearchPage:
             "notices": list(self.notices),
             "type_prior": list(self.type_prior),
             "expanded": list(self.expanded),
+            "suggestions": [{"query": q, "total": n} for q, n in self.suggestions],
             "hits": [h.to_dict() for h in self.hits],
             "facets": {
                 name: [v.to_dict() for v in self.facets.get(name, ())] for name in FACET_FIELDS

@@ -234,7 +234,7 @@ def test_malformed_query_is_a_named_error(engine: SearchEngine) -> None:
 
 def test_json_shape(engine: SearchEngine) -> None:
     d = engine.search(SearchRequest(query="协商", per_page=2)).to_dict()
-    assert list(d) == ["query", "total", "page", "per_page", "notices", "type_prior", "expanded", "hits", "facets"]
+    assert list(d) == ["query", "total", "page", "per_page", "notices", "type_prior", "expanded", "suggestions", "hits", "facets"]
     assert list(d["facets"]) == ["province", "city", "district", "year", "theme", "doc_type", "level"]
     assert list(d["hits"][0]) == [
         "id", "article_id", "title", "province", "city", "district", "year", "delivered", "doc_type",

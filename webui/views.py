@@ -86,6 +86,7 @@ def search() -> str:
         browse = engine.search(replace(req, query="", page=1))
         page = replace(browse, request=req, hits=(), total=0)
         return render_search(page, query_error=str(exc)), 400  # type: ignore[return-value]
+    req = page.request  # place filters named short are searched by their gazetteer name
     relax: list[tuple[sidebar.Chip, int]] = []
     unfiltered_total = None
     chips = sidebar.chips(req, links_for(req))
