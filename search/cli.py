@@ -116,6 +116,8 @@ def index_cmd(
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--per-page", type=click.IntRange(1, 100), default=None)
 @click.option("--sort", type=click.Choice(list(SORTS)), default="relevance", show_default=True)
+@click.option("--no-type-prior", is_flag=True, help="Do not rank CPPCC documents first for CPPCC vocabulary.")
+@click.option("--no-expand", is_flag=True, help="Search the typed words only, without their synonyms.")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
 @index_dir_option
 @click.pass_context
@@ -134,6 +136,8 @@ def search_cmd(
     page: int,
     per_page: int | None,
     sort: str,
+    no_type_prior: bool,
+    no_expand: bool,
     as_json: bool,
     index_dir: str | None,
 ) -> None:
@@ -153,6 +157,8 @@ def search_cmd(
         page=page,
         per_page=per_page or settings.per_page,
         sort=sort,
+        type_prior=not no_type_prior,
+        expand=not no_expand,
     )
     engine = _engine(settings, index_dir)
     try:
@@ -164,6 +170,12 @@ def search_cmd(
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
         return
     click.echo(f"{result.total} paragraphs ({result.elapsed_ms:.0f} ms), page {page} of {result.pages}")
+    for notice in result.notices:
+        click.echo(f"注意：{notice}")
+    if result.expanded:
+        click.echo(f"也搜索了：{'、'.join(result.expanded)}（--no-expand 只搜索输入的词）")
+    if result.type_prior:
+        click.echo(f"「{'、'.join(result.type_prior)}」是政协工作用语：政协的文件排在前面（--no-type-prior 关闭）。")
     for h in result.hits:
         where = " › ".join(p for p in (h.province, h.city, h.district) if p)
         facts = "  ".join(

@@ -9,6 +9,7 @@ user lets go.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ from search.generations import CURRENT, IndexCorrupt, generation_meta
 from search.limits import MAX_DEPTH, check_depth, check_query
 from search.normalize import search_key
 from search.query import ParsedQuery, QuerySyntaxError, Term, parse
+from search.ranking import QueryPriors, query_priors
 from search.results import (
     FACET_FIELDS,
     SORTS,
@@ -50,6 +52,8 @@ from search.results import (
 )
 from search.snippets import highlight, snippet
 from search.store import Store
+from search.suggest import resolve_places, suggestions
+from search.synonyms import expand
 
 __all__ = [
     "FACET_FIELDS",
@@ -73,6 +77,7 @@ __all__ = [
 # Bytes of match masks and piece document lists kept per open generation.
 MATCH_CACHE_BYTES = 64 * 2**20
 PIECE_CACHE_BYTES = 64 * 2**20
+WILD_SAMPLE = 300  # paragraphs read to find what stands where a query has a typo
 
 
 class _Opened:
@@ -328,6 +333,15 @@ class SearchEngine:
                         words.update(dict.fromkeys(query_words(piece, st.backend.has_word)))
         return tuple(words)
 
+    @staticmethod
+    def _priors(st: _Opened, parsed: ParsedQuery, request: SearchRequest) -> QueryPriors:
+        """The query's ranking priors (search.ranking), from its positive body pieces."""
+        if request.sort != "relevance":
+            return QueryPriors(None)
+        pieces = tuple(dict.fromkeys(p for g in parsed.groups for t in g if not t.in_title for p in t.key.split()))
+        words = tuple(w for w in SearchEngine._rank_words(st, parsed) if len(w) > 1)
+        return query_priors(st.store, pieces, words, type_prior=request.type_prior)
+
     def _ordered(
         self, st: _Opened, parsed: ParsedQuery, total_mask: np.ndarray, request: SearchRequest, limit: int | None
     ) -> list[tuple[int, float]]:
@@ -348,6 +362,7 @@ class SearchEngine:
                 filter=self._filter(request),
                 native=native,
                 order=cols.order,
+                boost=self._priors(st, parsed, request).boost,
             )
             return st.backend.top(plan)
         # Year sorts: by year, then delivery date, then reading order. Browsing (no words to
@@ -381,6 +396,7 @@ class SearchEngine:
             doc_type=a.doc_type,
             level=a.level,
             delivered=a.delivered,
+            role=store.role(docnum),
         )
 
     def _native_page(
@@ -415,19 +431,28 @@ class SearchEngine:
             plan = RankPlan(
                 allowed=None, words=words, limit=first + request.per_page, groups=groups,
                 negated=negated, filter=full, native=True, order=st.columns.order,
+                boost=self._priors(st, parsed, request).boost,
             )  # fmt: skip
             ranked = st.backend.top(plan)
         return total, facets, ranked
+
+    @staticmethod
+    def _parse(request: SearchRequest) -> tuple[ParsedQuery, tuple[str, ...]]:
+        """The request's query, with synonyms added unless it says not to (search.synonyms);
+        the limits on terms and OR branches apply to what was typed."""
+        parsed = parse(request.query)
+        check_query(parsed)
+        return expand(parsed) if request.expand else (parsed, ())
 
     def search(self, request: SearchRequest) -> SearchPage:
         """One page of hits with facet counts over the whole match set."""
         started = time.perf_counter()
         check_request(request, self.max_per_page)
-        parsed = parse(request.query)
-        check_query(parsed)
+        parsed, expanded = self._parse(request)
         budget.check()
         first = (request.page - 1) * request.per_page
         with self._use() as st:
+            request, place_notices = resolve_places(request, st.store.articles)
             native = self._native_page(st, parsed, request) if request.page * request.per_page <= MAX_DEPTH else None
             if native is not None:
                 total, facets, ranked = native
@@ -441,13 +466,45 @@ class SearchEngine:
             keys = parsed.highlight_keys()
             budget.check()
             hits = tuple(self._hit(st, d, s, keys, True) for d, s in ranked[first:] if _in_time(0))
+            type_prior = self._priors(st, parsed, request).type_prior if total else ()
+            suggested = self._suggestions(st, parsed, request) if not total and parsed.groups else ()
         return SearchPage(
             request=request,
             total=total,
             hits=hits,
             facets=facets,
             elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
+            notices=(*place_notices, *parsed.notices),
+            type_prior=type_prior,
+            suggestions=suggested,
+            expanded=expanded,
         )
+
+    def _suggestions(self, st: _Opened, parsed: ParsedQuery, request: SearchRequest) -> tuple[tuple[str, int], ...]:
+        """Close queries with hits under the same filters (search.suggest), for a query with none."""
+        allowed, _ = count_facets(st.columns, st.columns.live, self._filter(request))
+
+        def count(p: ParsedQuery) -> int:
+            return int(np.count_nonzero(self._matches(st, p) & allowed))
+
+        def found(key: str) -> int:
+            return int(np.count_nonzero(self._term_mask(st, Term(key, key)) & st.columns.live))
+
+        def wild(left: str, right: str) -> list[str]:
+            """left + one character + right as the text has it (from up to WILD_SAMPLE
+            paragraphs that hold the longer side), most frequent first."""
+            side = max(left, right, key=len)
+            if len(side) < 2:
+                return []
+            docs = self._piece(st, side)[:WILD_SAMPLE]
+            pattern = re.compile(re.escape(left) + r"(\w)" + re.escape(right))
+            seen: dict[str, int] = {}
+            for d in docs.tolist():
+                for m in pattern.finditer(st.store.key(d)):
+                    seen[m.group(0)] = seen.get(m.group(0), 0) + 1
+            return sorted(seen, key=lambda k: -seen[k])[:2]
+
+        return suggestions(request.query, parsed, count, found, wild)
 
     def iter_matches(self, request: SearchRequest) -> HeldMatches:
         """Every paragraph the request matches (no paging, no snippets), in its sort order.
@@ -457,8 +514,7 @@ class SearchEngine:
         open until the last row has been read (or the iterator is closed).
         """
         check_request(replace(request, page=1, per_page=1), self.max_per_page)
-        parsed = parse(request.query)
-        check_query(parsed)
+        parsed, _ = self._parse(request)
         st = self._acquire()
         try:
             total_mask, _ = count_facets(st.columns, self._matches(st, parsed), self._filter(request))
@@ -496,7 +552,7 @@ class SearchEngine:
         article is still worth reading.
         """
         try:
-            parsed = parse(query)
+            parsed, _ = expand(parse(query))
         except QuerySyntaxError:
             parsed = parse("")
         with self._use() as st:
@@ -520,6 +576,7 @@ class SearchEngine:
                         is_heading=bool(st.columns.heading[docnum]),
                         themes=st.store.themes(docnum),
                         matched=is_match,
+                        role=st.store.role(docnum),
                     )
                 )
             return DocumentView(self._summary(st, article_id, docs), tuple(paragraphs), query)

@@ -15,7 +15,7 @@ from search.results import IndexMissing
 CURRENT = "CURRENT"
 REPORT = "build.json"
 META = "meta.json"
-FORMAT = 3  # of a generation folder; older ones are rebuilt, never read (3: packed Whoosh postings)
+FORMAT = 4  # of a generation folder; older ones are rebuilt, never read (3: packed Whoosh postings; 4: roles)
 GEN_NAME = re.compile(r"gen-[0-9A-Za-z_-]+")  # what the indexer names them: never / or ..
 FIX = "run `cppcc-search index --full` to rebuild the index"
 

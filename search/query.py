@@ -8,6 +8,14 @@ Syntax (everything else is literal text, never Whoosh syntax):
   title:综述            in the article's title
 An unquoted run of Chinese matches where it stands as written (营商环境 does not
 match 营商 … 环境 apart): put spaces between words to require each anywhere.
+
+Nothing a user pastes is an error (each leniency adds one sentence to `notices`):
+- a quote mark without its partner is a character of the text (能“牛 finds 能“牛);
+- a query of nothing but `-` terms looks for the text as typed, dash included (a pasted
+  list item `-固守圆心筑同心`); `NOT 北京`, asked in words, excludes from everything;
+- `title:` with nothing after it is the text `title:`;
+- an OR or NOT with nothing to join is ignored.
+Only what cannot mean anything (empty quotes, an over-long query) raises QuerySyntaxError.
 """
 
 from __future__ import annotations
@@ -56,6 +64,7 @@ class ParsedQuery:
 
     groups: tuple[tuple[Term, ...], ...]
     negated: tuple[Term, ...]
+    notices: tuple[str, ...] = ()  # how a lenient reading differs from the syntax, one sentence each
 
     @property
     def is_empty(self) -> bool:
@@ -101,24 +110,61 @@ def _clean_space(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("\u3000", " ")).strip()
 
 
+# Stand-ins for quote marks that pair with nothing: private-use characters the tokenizer
+# treats as word characters, put back in each term's text.
+_LONE = {'"': "\ue000", "“": "\ue001", "”": "\ue002"}
+_BACK = str.maketrans({v: k for k, v in _LONE.items()})
+
+
+def _lone_quotes(text: str) -> tuple[str, int]:
+    """The text with every quote mark that pairs with nothing made literal, and how many.
+
+    ASCII quotes pair in order (an odd last one is alone); a “ pairs with the next ” after
+    it, and a ” with no “ open before it is alone."""
+    chars = list(text)
+    lone = 0
+    straight = [i for i, c in enumerate(chars) if c == '"']
+    if len(straight) % 2:
+        chars[straight[-1]] = _LONE['"']
+        lone += 1
+    opened: int | None = None
+    for i, c in enumerate(chars):
+        if c == "“":
+            if opened is not None:  # “a “b”: the first one opens nothing
+                chars[opened] = _LONE["“"]
+                lone += 1
+            opened = i
+        elif c == "”":
+            if opened is None:
+                chars[i] = _LONE["”"]
+                lone += 1
+            else:
+                opened = None
+    if opened is not None:
+        chars[opened] = _LONE["“"]
+        lone += 1
+    return "".join(chars), lone
+
+
 def parse(text: str) -> ParsedQuery:
-    """Parse the user's query; raise QuerySyntaxError for what cannot be understood."""
+    """Parse the user's query leniently; raise QuerySyntaxError only for what cannot mean anything."""
     text = _clean_space(text or "")
     if len(text) > MAX_QUERY_LENGTH:
         raise QuerySyntaxError(
             f"查询太长（{len(text)} 个字符），请缩短到 {MAX_QUERY_LENGTH} 个字符以内。"
         )
-    if text.count('"') % 2 or text.count("“") != text.count("”"):
-        raise QuerySyntaxError(f"引号没有配对：{text!r}。请补上另一半引号，或去掉引号。")
-    items: list[tuple[str, object]] = []  # ("term", (Term, negated)) / ("or", None) / ("not", None)
+    notices: list[str] = []
+    marked, lone = _lone_quotes(text)
+    if lone:
+        notices.append("引号没有配对，已把引号当作普通字符查找。")
+    items: list[tuple[str, object]] = []  # ("term", (Term, negated, dashed)) / ("or", None) / ("not", None)
     pos = 0
-    while pos < len(text):
-        if text[pos] == " ":
+    while pos < len(marked):
+        if marked[pos] == " ":
             pos += 1
             continue
-        m = _TOKEN.match(text, pos)
-        if not m:  # a quote that opens nothing here (”协商“)
-            raise QuerySyntaxError(f"无法理解查询中位置 {pos + 1} 处的内容：{text[pos:]!r}。")
+        m = _TOKEN.match(marked, pos)
+        assert m is not None  # every quote left pairs, so some alternative always matches
         pos = m.end()
         word = m.group("word")
         quoted = m.group("q1") if m.group("q1") is not None else m.group("q2")
@@ -128,43 +174,58 @@ def parse(text: str) -> ParsedQuery:
         if word == "NOT" and not m.group("neg") and not m.group("field"):
             items.append(("not", None))
             continue
-        raw = quoted if quoted is not None else word
-        if raw is None or not raw.strip() or re.fullmatch(r"title[:：]", raw, re.IGNORECASE):
-            if quoted is not None and not m.group("field"):
-                raise QuerySyntaxError("引号里是空的：请在引号中写要查找的短语。")
-            raise QuerySyntaxError("“title:” 后面需要跟要在标题中查找的词，例如 title:综述。")
+        raw = (quoted if quoted is not None else word).translate(_BACK)
+        field = bool(m.group("field"))
+        if quoted is not None and not raw.strip():
+            raise QuerySyntaxError("引号里是空的：请在引号中写要查找的短语。")
+        if quoted is None and re.fullmatch(r"title[:：]", raw, re.IGNORECASE):
+            notices.append(f"“{raw}” 后面没有词，已把它当作普通文字查找。")  # `title:` alone is text
         raw = raw.strip()
         key = " ".join(p for p in search_key(raw).split())
-        term = Term(raw, key, in_title=bool(m.group("field")), phrase=quoted is not None)
-        items.append(("term", (term, bool(m.group("neg")))))
+        term = Term(raw, key, in_title=field, phrase=quoted is not None)
+        items.append(("term", (term, bool(m.group("neg")), m.group(0))))
     # Stray punctuation beside real words is dropped (协商， 提案); a query of nothing
     # but punctuation or symbols (。 or %) looks for exactly that.
     if any(kind == "term" and is_searchable(v[0].key) for kind, v in items):  # type: ignore[index]
         items = [(k, v) for k, v in items if k != "term" or is_searchable(v[0].key)]  # type: ignore[index]
-    return _assemble(items, text)
+    return _assemble(items, notices)
 
 
-def _assemble(items: list[tuple[str, object]], text: str) -> ParsedQuery:
+def _literal(written: str) -> Term:
+    """A `-term` as written, dash and all, as a term to find."""
+    raw = written.translate(_BACK)
+    return Term(raw, " ".join(search_key(raw).split()))
+
+
+def _assemble(items: list[tuple[str, object]], notices: list[str]) -> ParsedQuery:
     groups: list[list[Term]] = []
     negated: list[Term] = []
+    dashed: list[str] = []  # the negated terms as written with their dash
+    asked_not = False
     pending_or = False
     pending_not = False
     for kind, value in items:
         if kind == "or":
             if not groups or pending_or or pending_not:
-                raise QuerySyntaxError(f"“OR” 两边都需要有词，例如 营商环境 OR 新质生产力：{text!r}。")
+                notices.append("“OR” 两边都需要有词，多余的 OR 已忽略。")
+                continue
             pending_or = True
             continue
         if kind == "not":
             if pending_not:
-                raise QuerySyntaxError(f"“NOT” 后面需要跟一个词：{text!r}。")
+                notices.append("连续的 “NOT” 只算一个。")
             pending_not = True
             continue
-        term, neg = value  # type: ignore[misc]
+        term, neg, written = value  # type: ignore[misc]
         if neg or pending_not:
             if pending_or:
-                raise QuerySyntaxError(f"“OR” 后面不能是排除的词：{text!r}。")
+                notices.append("“OR” 后面不能是排除的词，该 OR 已忽略。")
+                pending_or = False
             negated.append(term)
+            if pending_not:
+                asked_not = True
+            else:
+                dashed.append(written)
             pending_not = False
             continue
         if pending_or:
@@ -173,7 +234,12 @@ def _assemble(items: list[tuple[str, object]], text: str) -> ParsedQuery:
         else:
             groups.append([term])
     if pending_or:
-        raise QuerySyntaxError(f"“OR” 两边都需要有词，例如 营商环境 OR 新质生产力：{text!r}。")
+        notices.append("“OR” 两边都需要有词，末尾的 OR 已忽略。")
     if pending_not:
-        raise QuerySyntaxError(f"“NOT” 后面需要跟一个词：{text!r}。")
-    return ParsedQuery(tuple(tuple(g) for g in groups), tuple(negated))
+        notices.append("“NOT” 后面需要跟一个词，末尾的 NOT 已忽略。")
+    if not groups and negated and not asked_not:
+        # Only `-` terms: a pasted line that starts with a dash, not "everything except".
+        groups = [[_literal(w)] for w in dashed]
+        negated = []
+        notices.append("查询只有以 “-” 开头的词，已按原文（含 “-”）查找；要排除某词，请写 NOT 某词。")
+    return ParsedQuery(tuple(tuple(g) for g in groups), tuple(negated), tuple(notices))

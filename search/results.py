@@ -49,6 +49,8 @@ class SearchRequest:
     page: int = 1
     per_page: int = 20
     sort: str = "relevance"  # one of SORTS
+    type_prior: bool = True  # CPPCC documents first when the query is CPPCC vocabulary (search.ranking)
+    expand: bool = True  # a word also finds its synonyms (search.synonyms)
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class Hit:
     doc_type: str = ""
     level: str = ""
     delivered: str = ""
+    role: str = "body"  # search.roles: body, heading, lead, note, table, caption
 
     def csv_row(self) -> list[Any]:
         """The values of EXPORT_COLUMNS for a CSV file: themes joined by ;, no year as ""."""
@@ -97,6 +100,7 @@ class Hit:
             "level": self.level,
             "themes": list(self.themes),
             "section": self.section,
+            "role": self.role,
             "text": self.text,
             "snippet": self.snippet,
         }
@@ -113,7 +117,7 @@ class DocParagraph:
     is_heading: bool
     themes: tuple[str, ...]
     matched: bool  # the query matches this paragraph
-
+    role: str = "body"  # search.roles
     @property
     def anchor(self) -> str:
         return f"p{self.position}"
@@ -166,6 +170,7 @@ class DocumentView:
                     "html": p.html,
                     "section": p.section,
                     "is_heading": p.is_heading,
+                    "role": p.role,
                     "themes": list(p.themes),
                     "matched": p.matched,
                 }
@@ -183,6 +188,10 @@ class SearchPage:
     hits: tuple[Hit, ...]
     facets: dict[str, tuple[FacetValue, ...]] = field(default_factory=dict)
     elapsed_ms: float = 0.0
+    notices: tuple[str, ...] = ()  # how the query was read leniently, one sentence each
+    type_prior: tuple[str, ...] = ()  # the CPPCC words for which CPPCC documents were ranked first
+    expanded: tuple[str, ...] = ()  # the synonyms searched besides the typed words
+    suggestions: tuple[tuple[str, int], ...] = ()  # (query, total) close to a query with no hits
 
     @property
     def pages(self) -> int:
@@ -195,6 +204,10 @@ class SearchPage:
             "total": self.total,
             "page": self.request.page,
             "per_page": self.request.per_page,
+            "notices": list(self.notices),
+            "type_prior": list(self.type_prior),
+            "expanded": list(self.expanded),
+            "suggestions": [{"query": q, "total": n} for q, n in self.suggestions],
             "hits": [h.to_dict() for h in self.hits],
             "facets": {
                 name: [v.to_dict() for v in self.facets.get(name, ())] for name in FACET_FIELDS

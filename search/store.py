@@ -6,7 +6,8 @@ else a page needs is here, in files a new process maps into memory at once:
   articles.json        one record per article (title, region, years, type, file, ...)
   files.json           source file -> content hash and article ids (incremental builds)
   para.<column>.npy    one value per paragraph: article, position, heading, word count,
-                       themes (bit set), section (docnum of the heading above), live
+                       themes (bit set), section (docnum of the heading above), live,
+                       role (search.roles), length in characters, up (a heading's parent)
   text.bin, text.off.npy   the paragraphs' text, UTF-8, with offsets
   key.bin, key.off.npy     their search keys (search.normalize), same layout
 
@@ -26,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from search import roles
 from search.documents import Article
 
 COLUMNS = {
@@ -36,6 +38,9 @@ COLUMNS = {
     "themes": np.int64,
     "section": np.int32,
     "live": np.bool_,
+    "role": np.int8,  # search.roles: body, heading, lead, note, table, caption
+    "nchars": np.int32,  # length of the text in characters
+    "up": np.int32,  # a heading's parent heading in the article's outline (-1: none)
 }
 MAX_THEMES = 63  # one int64 bit per theme
 
@@ -143,19 +148,21 @@ class StoreWriter:
         first = self.next_docnum
         index = len(self.articles)
         self.articles.append(ArticleRecord.of(article, title_words, first))
-        heading_doc = -1
-        for p, key, wlen in zip(article.paragraphs, keys, wlens, strict=True):
-            docnum = self.next_docnum
+        paras = article.paragraphs
+        found = roles.classify([p.text for p in paras], [p.is_heading for p in paras])
+        sections, ups = roles.section_pointers(found, first)
+        for i, (p, key, wlen) in enumerate(zip(paras, keys, wlens, strict=True)):
             c = self.cols
             c["article"].append(index)
             c["position"].append(p.position)
             c["heading"].append(1 if p.is_heading else 0)
             c["wlen"].append(wlen)
             c["themes"].append(self._theme_bits(p.themes))
-            if p.is_heading:
-                heading_doc = docnum
-            c["section"].append(heading_doc if p.section else -1)
+            c["section"].append(sections[i])
             c["live"].append(True)
+            c["role"].append(found.roles[i])
+            c["nchars"].append(len(p.text))
+            c["up"].append(ups[i])
             self.text.add(p.text)
             self.key.add(key)
         return first
@@ -267,6 +274,19 @@ class Store:
     def section(self, docnum: int) -> str:
         s = int(self._cols["section"][docnum])
         return self.text(s) if s >= 0 else ""  # a heading is its own section
+
+    def section_chain(self, docnum: int) -> tuple[int, ...]:
+        """Docnums of the headings a paragraph stands under, nearest first."""
+        out: list[int] = []
+        s = int(self._cols["section"][docnum])
+        up = self._cols["up"]
+        while s >= 0 and s not in out:
+            out.append(s)
+            s = int(up[s])
+        return tuple(out)
+
+    def role(self, docnum: int) -> str:
+        return roles.NAMES[int(self._cols["role"][docnum])]
 
     def themes(self, docnum: int) -> tuple[str, ...]:
         bits = int(self._cols["themes"][docnum])

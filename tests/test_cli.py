@@ -50,7 +50,7 @@ def test_search_text_output(runner: CliRunner, sample_index: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (["search", '"协商'], "引号"),
+        (["search", '""'], "引号"),
         (["search", "协商", "--year-from", "2025", "--year-to", "2024"], "起始年份"),
     ],
 )

@@ -102,6 +102,13 @@ def _values(args: MultiArgs, name: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def _switch(args: MultiArgs, name: str, label: str) -> bool:
+    value = (args.get(name) or "1").strip()
+    if value not in ("0", "1"):
+        raise BadParameter(f"参数 {name}（{label}）只能是 0 或 1，收到的是 {value!r}。")
+    return value == "1"
+
+
 def parse_request(args: MultiArgs, *, per_page: int = 20, max_per_page: int = 100) -> SearchRequest:
     """Build the SearchRequest the URL arguments describe; raise BadParameter for unusable values."""
     _check_repeats(args)
@@ -133,6 +140,9 @@ def parse_request(args: MultiArgs, *, per_page: int = 20, max_per_page: int = 10
     if year_from is not None and year_to is not None and year_from > year_to:
         year_from, year_to = year_to, year_from  # a reversed range is a slip, not an error
 
+    type_prior = _switch(args, "type_prior", "按文档类型优先")
+    expand = _switch(args, "expand", "同时搜索同义词")
+
     return SearchRequest(
         query=query,
         provinces=_values(args, "province"),
@@ -147,6 +157,8 @@ def parse_request(args: MultiArgs, *, per_page: int = 20, max_per_page: int = 10
         page=page or 1,
         per_page=size or per_page,
         sort=sort,
+        type_prior=type_prior,
+        expand=expand,
     )
 
 
@@ -174,6 +186,10 @@ def request_args(req: SearchRequest, *, per_page: int = 20) -> list[tuple[str, s
         pairs.append(("year_to", str(req.year_to)))
     if req.sort != "relevance":
         pairs.append(("sort", req.sort))
+    if not req.type_prior:
+        pairs.append(("type_prior", "0"))
+    if not req.expand:
+        pairs.append(("expand", "0"))
     if req.per_page != per_page:
         pairs.append(("per_page", str(req.per_page)))
     if req.page != 1:

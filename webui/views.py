@@ -21,6 +21,7 @@ from search import budget
 from search.engine import (
     SORTS,
     Hit,
+    QuerySyntaxError,
     SearchEngine,
     SearchPage,
     SearchRequest,
@@ -28,6 +29,7 @@ from search.engine import (
 from search.limits import MAX_DEPTH
 from search.query import parse as parse_query
 from search.results import EXPORT_COLUMNS
+from search.roles import LABELS as ROLE_LABELS
 from search.settings import Settings
 from search.snippets import highlight
 
@@ -78,7 +80,15 @@ def search() -> str:
     """The search page; an empty query browses everything."""
     req = parse_search_args()
     engine = get_engine()
-    page = engine.search(req)
+    try:
+        page = engine.search(req)
+    except QuerySyntaxError as exc:
+        # A query that cannot mean anything: say why, and keep the filters and the sidebar
+        # (the counts are those of the filters alone).
+        browse = engine.search(replace(req, query="", page=1))
+        page = replace(browse, request=req, hits=(), total=0)
+        return render_search(page, query_error=str(exc)), 400  # type: ignore[return-value]
+    req = page.request  # place filters named short are searched by their gazetteer name
     relax: list[tuple[sidebar.Chip, int]] = []
     unfiltered_total = None
     chips = sidebar.chips(req, links_for(req))
@@ -100,6 +110,7 @@ def render_search(
     *,
     relax: Sequence[tuple[sidebar.Chip, int]] = (),
     unfiltered_total: int | None = None,
+    query_error: str = "",
 ) -> str:
     """The search page's HTML for a SearchPage: sidebar, chips, hits; no engine call here."""
     req = page.request
@@ -108,7 +119,8 @@ def render_search(
         "search.html",
         page=page,
         req=req,
-        marked_keys=parse_query(req.query).highlight_keys(),
+        marked_keys=() if query_error else parse_query(req.query).highlight_keys(),
+        query_error=query_error,
         links=links,
         regions=sidebar.region_tree(page, links),
         crumbs=sidebar.breadcrumb(req, links),
@@ -272,6 +284,7 @@ def page_settings() -> dict[str, Any]:
     return {
         "histogram_labelled": sidebar.HISTOGRAM_LABELLED,
         "max_query_chars": params.MAX_QUERY_CHARS,
+        "role_labels": ROLE_LABELS,
     }
 
 

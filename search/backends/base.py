@@ -14,9 +14,11 @@ Per-document data (text, keys, facet columns, articles) is not the backend's: it
 in the generation's store (search.store), the same for every backend.
 
 Ranking is BM25 (k1 = 1.2, b = 0.75, idf = ln(1 + (N - n + 0.5) / (n + 0.5))) over the
-words of the paragraph, plus the words of its article's title at TITLE_BOOST, times a
-per-paragraph prior (a heading counts half). Whoosh computes it with numpy from its
-postings; tantivy computes the same formula natively.
+words of the paragraph, plus the words of its article's title at TITLE_BOOST, times
+priors of at most 1: the paragraph's own (its role and length, `static_prior`) and the
+query's (`RankPlan.boost`: its section headings, its document type). Whoosh computes it
+with numpy from its postings; tantivy computes BM25 natively and applies the priors to
+the fetched top (priors of at most 1 let it stop fetching once the top is exact).
 """
 
 from __future__ import annotations
@@ -36,7 +38,11 @@ from search.facets import FacetFilter as DocFilter  # the filters a backend may 
 
 K1, B = 1.2, 0.75
 TITLE_BOOST = 0.5
-HEADING_PRIOR = 0.5  # a heading names a topic; the paragraphs under it say what was done
+# Per role (search.roles): a heading names a topic, the paragraphs under it say what was
+# done; a lead announces them; notes explain a term; tables and captions are fragments.
+ROLE_PRIOR = (1.0, 0.3, 0.4, 0.25, 0.5, 0.3)  # body, heading, lead, note, table, caption
+LENGTH_FULL = 50  # characters: a paragraph this long or longer has no length penalty
+LENGTH_FLOOR = 0.2
 
 
 class BackendError(Exception):
@@ -62,6 +68,8 @@ class RankPlan:
     filter: DocFilter = DocFilter()
     native: bool = False
     order: np.ndarray | None = None  # per docnum, the reading order that breaks ties
+    # The query's priors: docnums -> multipliers in (0, 1] (section headings, document type).
+    boost: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 class BackendReader(ABC):
@@ -161,9 +169,22 @@ def bm25(tf: np.ndarray, df: int, n_docs: int, dl: np.ndarray, avgdl: float) -> 
     return idf * tf * (K1 + 1) / (tf + norm)
 
 
-def prior(heading: np.ndarray) -> np.ndarray:
-    """The per-paragraph multiplier of the score."""
-    return np.where(heading.astype(bool), HEADING_PRIOR, 1.0)
+def static_prior(store: object) -> np.ndarray:
+    """The per-paragraph multiplier of the score, in (0, 1]: its role's prior times a
+    length prior (the square root of its share of LENGTH_FULL characters, at least
+    LENGTH_FLOOR): a 9-character line is not the best answer to anything."""
+    role = np.asarray(store.col("role"), dtype=np.int64)  # type: ignore[attr-defined]
+    nchars = np.asarray(store.col("nchars"), dtype=np.float64)  # type: ignore[attr-defined]
+    length = np.clip(np.sqrt(nchars / LENGTH_FULL), LENGTH_FLOOR, 1.0)
+    return np.asarray(ROLE_PRIOR, dtype=np.float64)[role] * length
+
+
+def prior(plan: RankPlan, static: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """The multiplier of the score of each of `docs`: the paragraph's and the query's."""
+    p = static[docs]
+    if plan.boost is not None and len(docs):
+        p = p * plan.boost(docs)
+    return p
 
 
 def top_k(

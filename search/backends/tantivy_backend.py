@@ -8,7 +8,7 @@ whitespace-separated strings, so it cuts exactly what the Whoosh backend cuts:
 - `chars`: the distinct characters; `words` and `title`: words with frequencies, ranked
   by tantivy's BM25 (the formula of search.backends.base), the title at TITLE_BOOST;
 - `n`: the store's docnum and `a`: its article's index, fast fields; the prior
-  (a heading counts half) is applied to the top BM25 hits, exactly (see _ranked);
+  (role, length, and the query's) is applied to the top BM25 hits, exactly (see _ranked);
 - filter fields (region, type, level, themes, year) so that a page's ranking runs as
   one native query when the match condition is expressible in it.
 """
@@ -31,6 +31,7 @@ from search.backends.base import (
     RankPlan,
     clone_folder,
     prior,
+    static_prior,
     top_k,
 )
 
@@ -123,7 +124,7 @@ class _Reader(BackendReader):
         self.searcher = self.ix.searcher()
         self.store = store
         self._n = int(store.size)  # type: ignore[attr-defined]
-        self._heading = np.asarray(store.col("heading"))  # type: ignore[attr-defined]
+        self._prior = static_prior(store)
 
     # queries ------------------------------------------------------------------
 
@@ -211,17 +212,17 @@ class _Reader(BackendReader):
             limit = plan.limit if plan.limit is not None else self._n
         else:
             limit = len(docs) if plan.limit is None else min(plan.limit, len(docs))
-        ns_arr, scores = self._ranked(query, limit)
+        ns_arr, scores = self._ranked(query, limit, plan)
         if plan.allowed is None:
             return top_k(scores, ns_arr, limit, plan.order)
         ok = plan.allowed[ns_arr] if len(ns_arr) else np.zeros(0, dtype=bool)
         if (not ok.all() or len(ns_arr) < limit) and plan.native:
             # The native query and the engine's answer disagree (deleted paragraphs in an
             # incremental generation, say): rank exactly the allowed ones instead.
-            return self.top(RankPlan(plan.allowed, plan.words, plan.limit, order=plan.order))
+            return self.top(RankPlan(plan.allowed, plan.words, plan.limit, order=plan.order, boost=plan.boost))
         return top_k(scores[ok], ns_arr[ok], limit, plan.order)
 
-    def _ranked(self, query, limit: int) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+    def _ranked(self, query, limit: int, plan: RankPlan) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
         """Docnums and scores (BM25 times the prior) of at least the `limit` best.
 
         tantivy ranks by BM25 alone, which lets it skip blocks that cannot make the top;
@@ -235,7 +236,7 @@ class _Reader(BackendReader):
             addrs = [a for _, a in hits]
             ns = np.asarray(self.searcher.fast_field_values("n", addrs) if addrs else [], dtype=np.int64)
             raw = np.array([sc for sc, _ in hits], dtype=np.float64)
-            scores = np.round(raw * prior(self._heading[ns]), 5) if len(ns) else raw
+            scores = np.round(raw * prior(plan, self._prior, ns), 5) if len(ns) else raw
             if len(hits) < k or k >= self._n or k >= _MAX_FETCH:
                 return ns, scores
             best = np.sort(scores)[::-1][:limit]

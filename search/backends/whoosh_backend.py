@@ -39,6 +39,7 @@ from search.backends.base import (
     bm25,
     clone_folder,
     prior,
+    static_prior,
     top_k,
 )
 from search.cache import ByteLRU
@@ -473,7 +474,7 @@ class _Reader(BackendReader):
         self._wlen = np.asarray(wlen, dtype=np.float64)
         self._live_count = int(np.count_nonzero(live))
         self._avgdl = float(self._wlen[np.asarray(live)].mean()) if self._live_count else 1.0
-        self._heading = np.asarray(store.col("heading"))  # type: ignore[attr-defined]
+        self._prior = static_prior(store)
         self._live = np.asarray(live, dtype=bool)
         self._titles = _Titles(store)
         self.small = store.key_bytes <= SMALL_INDEX_KEY_BYTES  # type: ignore[attr-defined]
@@ -567,7 +568,7 @@ class _Reader(BackendReader):
                 df = int(np.count_nonzero(self._live[ids]))
                 scores[d] += bm25(tfs[sel], df, n_docs, self._wlen[d], self._avgdl)
         scores += TITLE_BOOST * self._titles.scores(plan.words, docs, self._n, self._live_count)
-        s = scores[docs] * prior(self._heading[docs])
+        s = scores[docs] * prior(plan, self._prior, docs)
         return top_k(s, docs, plan.limit, plan.order)
 
     def clear_cache(self) -> None:
