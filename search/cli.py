@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from search import cli_insight
 from search.backends import NAMES as BACKENDS
 from search.backends import BackendError
 from search.engine import BadRequest, IndexMissing, SearchEngine, SearchRequest
@@ -246,6 +247,9 @@ def serve_cmd(ctx: click.Context, host: str, port: int, index_dir: str | None, d
 
     click.echo(f"Serving http://{host}:{port}/ (index: {settings.index_dir})")
     serve(app, host=host, port=port, threads=8)
+
+
+main.add_command(cli_insight.figures_cmd)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,96 @@
+"""The reading aids built on the store: stated figures (/figures), two reports compared
+(/compare) and related paragraphs (/api/related/<paragraph_id>), each with its JSON twin.
+
+The logic lives in search.figures, search.compare and search.related; these views only
+turn URL arguments into calls and results into pages.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+from flask import Blueprint, Response, jsonify, render_template, request
+
+from search.engine import SearchRequest
+from search.figures import (
+    CSV_COLUMNS,
+    FigureTable,
+    UnknownMetric,
+    csv_row,
+    figure_table,
+    load_rules,
+)
+
+from . import params
+from .charts import sparkline
+from .views import _cell, get_engine, get_settings
+
+bp = Blueprint("insight", __name__)
+
+
+def _filters() -> tuple[SearchRequest, str, str]:
+    """(filters of the URL as on the search page, metric, qualifier); BadParameter -> 400."""
+    s = get_settings()
+    req = params.parse_request(request.args, per_page=s.per_page, max_per_page=s.max_per_page)
+    metrics = load_rules().metrics
+    metric = (request.args.get("metric") or "").strip() or (metrics[0].name if metrics else "")
+    qualifier = (request.args.get("qualifier") or "").strip()
+    return req, metric, qualifier
+
+
+def _table() -> FigureTable:
+    req, metric, qualifier = _filters()
+    try:
+        return figure_table(get_engine(), metric, req, qualifier)
+    except UnknownMetric as exc:
+        raise params.BadParameter(str(exc)) from None
+
+
+@bp.get("/figures")
+def figures() -> str:
+    """A committee x year table of one metric, a chart per committee, each number linked."""
+    req, metric, qualifier = _filters()
+    table = _table()
+    filtered = bool(params.request_args(req, per_page=req.per_page)) or bool(qualifier)
+    everything = figure_table(get_engine(), metric) if filtered else table
+    charts = {
+        r.label: sparkline(r.series, table.years, label=f"{r.label} {table.charted}")
+        for r in table.rows
+    }
+    state = [("metric", table.metric.name), ("qualifier", qualifier), *params.request_args(req)]
+    return render_template(
+        "figures.html",
+        table=table,
+        req=req,
+        charts=charts,
+        options={
+            "province": sorted({f.province for f in everything.figures if f.province}),
+            "doc_type": sorted({f.doc_type for f in everything.figures if f.doc_type}),
+        },
+        query=params.encode_args([(k, v) for k, v in state if v]),
+    )
+
+
+@bp.get("/api/figures")
+def api_figures() -> Response:
+    return jsonify(_table().to_dict())
+
+
+@bp.get("/figures.csv")
+def figures_csv() -> Response:
+    table = _table()
+
+    def lines() -> Iterator[str]:
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(CSV_COLUMNS)
+        for f in table.figures:
+            w.writerow([_cell(v) for v in csv_row(f)])
+        yield "\ufeff" + buf.getvalue()
+
+    return Response(
+        lines(), mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="cppcc-figures.csv"'},
+    )  # fmt: skip
