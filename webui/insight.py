@@ -10,10 +10,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
-from search.engine import SearchRequest
+from search.compare import Comparison, SameArticle, compare, offers
+from search.engine import ArticleNotFound, SearchRequest
 from search.figures import (
     CSV_COLUMNS,
     FigureTable,
@@ -22,6 +24,7 @@ from search.figures import (
     figure_table,
     load_rules,
 )
+from search.related import ParagraphNotFound, related
 
 from . import params
 from .charts import sparkline
@@ -94,3 +97,67 @@ def figures_csv() -> Response:
         lines(), mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="cppcc-figures.csv"'},
     )  # fmt: skip
+
+
+# -- compare ---------------------------------------------------------------------------------
+
+
+def _pair() -> tuple[str, str]:
+    a, b = (request.args.get("a") or "").strip(), (request.args.get("b") or "").strip()
+    if not a or not b:
+        raise params.BadParameter("请给出要对比的两篇文章：/compare?a=<文章编号>&b=<文章编号>。")
+    return a, b
+
+
+def _comparison() -> Comparison:
+    try:
+        return compare(get_engine(), *_pair())
+    except SameArticle as exc:
+        raise params.BadParameter(str(exc)) from None
+
+
+@bp.get("/compare")
+def compare_page() -> str:
+    """Two reports: distinctive words of each (G²), shared words, figures, aligned sections."""
+    return render_template("compare.html", c=_comparison())
+
+
+@bp.get("/api/compare")
+def api_compare() -> Response:
+    return jsonify(_comparison().to_dict())
+
+
+# -- related paragraphs ----------------------------------------------------------------------
+
+
+@bp.get("/api/related/<paragraph_id>")
+def api_related(paragraph_id: str) -> Response:
+    words, items = related(get_engine(), paragraph_id)
+    return jsonify({"paragraph_id": paragraph_id, "terms": list(words), "related": [r.to_dict() for r in items]})
+
+
+@bp.get("/related/<paragraph_id>")
+def related_page(paragraph_id: str) -> str:
+    """The related paragraphs as a page of their own (the document view fetches the JSON)."""
+    words, items = related(get_engine(), paragraph_id)
+    return render_template("related.html", paragraph_id=paragraph_id, words=words, items=items)
+
+
+@bp.errorhandler(ParagraphNotFound)
+def no_paragraph(exc: ParagraphNotFound):  # type: ignore[no-untyped-def]
+    from .app import _error  # the app's error pages (app imports this module)
+
+    return _error(404, str(exc), kind="doc")
+
+
+@bp.errorhandler(ArticleNotFound)
+def no_article(exc: ArticleNotFound):  # type: ignore[no-untyped-def]
+    from .app import _error
+
+    return _error(404, f"没有找到要对比的文章：{request.args.get('a', '')!s} / {request.args.get('b', '')!s}", kind="doc")
+
+
+@bp.app_template_global("compare_offers")
+def compare_offers(article: Any) -> dict[str, list[Any]]:
+    """The reports the document view offers to compare with (search.compare.offers)."""
+    return offers(get_engine().articles(), article)
