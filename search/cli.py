@@ -250,6 +250,8 @@ def serve_cmd(ctx: click.Context, host: str, port: int, index_dir: str | None, d
 
 
 main.add_command(cli_insight.figures_cmd)
+main.add_command(cli_insight.compare_cmd)
+main.add_command(cli_insight.related_cmd)
 
 
 if __name__ == "__main__":  # pragma: no cover
