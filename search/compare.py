@@ -23,7 +23,7 @@ from search.segment import segmenter
 CRITICAL = 3.84  # G² for p < 0.05 at one degree of freedom
 TOP = 25
 SHARED_MAX_SHARE = 0.25  # a shared word in more than this share of all paragraphs says nothing
-ALIGN_MIN = 0.25  # least heading similarity (Dice over character bigrams) to align two sections
+ALIGN_MIN = 0.15  # least similarity (see align) for two sections to be aligned
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _COUNTER_WORD = re.compile(r"[余多个次件项篇条场名人家处批期]+")  # 余次, 多项: what is left of a number
@@ -130,12 +130,35 @@ def _dice(x: str, y: str) -> float:
     return 2 * len(gx & gy) / (len(gx) + len(gy)) if gx and gy else 0.0
 
 
-def align(a: list[tuple[int, str, str]], b: list[tuple[int, str, str]]) -> list[SectionPair]:
-    """Align two heading lists (position, text, key) in order, maximising the summed
-    similarity of aligned pairs (a pair counts only from ALIGN_MIN); the rest stand alone."""
-    norm_a = [_NUMBERING.sub("", k) for _, _, k in a]
-    norm_b = [_NUMBERING.sub("", k) for _, _, k in b]
-    sim = [[_dice(x, y) for y in norm_b] for x in norm_a]
+def _section_words(body: str) -> Counter[str]:
+    return Counter(w for w, _, _ in segmenter().tokenize(body, False) if len(w) >= 2 and _HAN.search(w))
+
+
+def _cosines(bodies_a: list[str], bodies_b: list[str]) -> list[list[float]]:
+    """Cosine similarity of the sections' words, weighted by idf over the sections of both."""
+    bags = [_section_words(x) for x in (*bodies_a, *bodies_b)]
+    df: Counter[str] = Counter(w for bag in bags for w in bag)
+    n = len(bags)
+    vecs = []
+    for bag in bags:
+        v = {w: c * math.log(1 + n / df[w]) for w, c in bag.items()}
+        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
+        vecs.append({w: x / norm for w, x in v.items()})
+    va, vb = vecs[: len(bodies_a)], vecs[len(bodies_a) :]
+    return [[sum(x * y.get(w, 0.0) for w, x in p.items()) for y in vb] for p in va]
+
+
+def align(a: list[tuple[int, str, str, str]], b: list[tuple[int, str, str, str]]) -> list[SectionPair]:
+    """Align two heading lists (position, text, key, key of the section's paragraphs) in
+    order, maximising the summed similarity of aligned pairs; the rest stand alone.
+
+    Similarity: the Dice coefficient of the headings' character bigrams (numbering left
+    out), or, where higher, its mean with the cosine of the two sections' words (so that
+    坚持党建引领 and 讲政治、铭初心 meet through what the sections say). A pair needs ALIGN_MIN."""
+    norm_a = [_NUMBERING.sub("", h[2]) for h in a]
+    norm_b = [_NUMBERING.sub("", h[2]) for h in b]
+    cos = _cosines([h[3] for h in a], [h[3] for h in b]) if a and b else []
+    sim = [[max(d := _dice(x, y), (d + cos[i][j]) / 2) for j, y in enumerate(norm_b)] for i, x in enumerate(norm_a)]
     n, m = len(a), len(b)
     best = [[0.0] * (m + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):
@@ -163,14 +186,16 @@ def compare(engine: Any, a_id: str, b_id: str) -> Comparison:
     doc_a, doc_b = engine.document(a_id), engine.document(b_id)
     with engine.selection() as (st, live):
         keys: dict[str, list[str]] = {}
-        heads: dict[str, list[tuple[int, str, str]]] = {}
+        heads: dict[str, list[list[Any]]] = {}
         for art_id in (a_id, b_id):
             docs = st.columns.article_docs(art_id)
             keys[art_id] = [st.store.key(d) for d in docs.tolist() if not st.columns.heading[d]]
-            heads[art_id] = [
-                (int(st.columns.position[d]), st.store.text(d), st.store.key(d))
-                for d in docs.tolist() if st.columns.heading[d]
-            ]  # fmt: skip
+            heads[art_id] = []
+            for d in docs.tolist():
+                if st.columns.heading[d]:
+                    heads[art_id].append([int(st.columns.position[d]), st.store.text(d), st.store.key(d), ""])
+                elif heads[art_id]:
+                    heads[art_id][-1][3] += st.store.key(d) + "\n"
         (wa, pa), (wb, pb) = _words(keys[a_id]), _words(keys[b_id])
         c, d = sum(wa.values()), sum(wb.values())  # phrases are counted against the word totals
         # a phrase said fewer than three times in all is no pattern

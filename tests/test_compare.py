@@ -28,8 +28,8 @@ def test_log_likelihood_is_dunnings() -> None:
     assert g2(8, 0, 1000, 1000) > 3.84 > g2(2, 0, 1000, 1000)
 
 
-def heads(*texts: str) -> list[tuple[int, str, str]]:
-    return [(i, t, search_key(t)) for i, t in enumerate(texts)]
+def heads(*texts: str) -> list[tuple[int, str, str, str]]:
+    return [(i, t, search_key(t), "") for i, t in enumerate(texts)]
 
 
 def test_sections_align_in_order_by_their_headings_without_numbering() -> None:
@@ -58,13 +58,16 @@ def test_compare_two_committees_of_one_year(engine: SearchEngine) -> None:
 
 
 def test_compare_aligns_the_sections_of_two_reports(engine: SearchEngine) -> None:
+    # 武威 and 平凉 name the same parts of the work in other words: the sections' words meet
     c = compare(engine, WUWEI, PINGLIANG)
-    paired = [(s.a, s.b) for s in c.sections if s.a and s.b]
-    assert all(s.a or s.b for s in c.sections)
-    doc_a = engine.document(WUWEI)
+    assert [
+        ("筑牢政治底色,把准正确方向,在思想政治引领上体现更高站位", "讲政治、铭初心,始终坚持正确履职方向"),
+        ("发挥统战本色,着力团结奋斗,在广聚共识合力上发挥更大作用", "聚共识、汇合力,全力画出最大同心圆"),
+        ("锻造自身成色,厚植履职基础,在提升履职质效上实现更大突破", "强基础、固根本,着力提升政协履职能力"),
+    ] == [(s.a, s.b) for s in c.sections if s.a and s.b]
+    doc_a, doc_b = engine.document(WUWEI), engine.document(PINGLIANG)
     assert [p.text for p in doc_a.paragraphs if p.is_heading] == [s.a for s in c.sections if s.a]
-    assert all(s.similarity >= 0.25 for s in c.sections if s.a and s.b)
-    assert paired == [(s.a, s.b) for s in c.sections if s.similarity > 0]
+    assert [p.text for p in doc_b.paragraphs if p.is_heading] == [s.b for s in c.sections if s.b]
 
 
 def test_compare_refuses_the_same_article_and_unknown_ones(engine: SearchEngine) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT, PAD = 168, 44, 5
+LEFT = 30  # room for the largest value, written at the top left
 
 
 def _fmt(v: float) -> str:
@@ -24,7 +25,7 @@ def sparkline(
     top = max(v for _, v in series) or 1.0
 
     def x(year: int) -> float:
-        return PAD + (WIDTH - 2 * PAD) * ((year - lo) / (hi - lo) if hi > lo else 0.5)
+        return LEFT + (WIDTH - LEFT - PAD) * ((year - lo) / (hi - lo) if hi > lo else 0.5)
 
     def y(value: float) -> float:
         return HEIGHT - PAD - (HEIGHT - 2 * PAD) * (value / top)
@@ -33,7 +34,7 @@ def sparkline(
     parts = [
         f'<svg class="spark" xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(label)}">',
-        f'<line x1="{PAD}" y1="{HEIGHT - PAD}" x2="{WIDTH - PAD}" y2="{HEIGHT - PAD}" stroke="#d0d5db" stroke-width="1"/>',
+        f'<line x1="{LEFT}" y1="{HEIGHT - PAD}" x2="{WIDTH - PAD}" y2="{HEIGHT - PAD}" stroke="#d0d5db" stroke-width="1"/>',
     ]
     if len(points) > 1:
         path = " ".join(f"{px:.1f},{py:.1f}" for px, py, _, _ in points)
@@ -42,6 +43,6 @@ def sparkline(
         parts.append(
             f'<circle cx="{px:.1f}" cy="{py:.1f}" r="2.6" fill="#b3262f"><title>{yr}: {_fmt(v)}</title></circle>'
         )
-    parts.append(f'<text x="{PAD}" y="10" font-size="9" fill="#5e6670">{_fmt(top)}</text>')
+    parts.append(f'<text x="2" y="{PAD + 6}" font-size="9" fill="#5e6670">{_fmt(top)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
