@@ -72,6 +72,7 @@ def measure_figures(index_dir: Path, repeat: int, build: dict[str, Any] | None) 
                     cpus.append(c)
         out["table"] = _stats(walls, cpus)
         walls, cpus = [], []
+        related(engine, ids[0]) if ids else None  # loads the segmenter (once per process)
         for pid in random.Random(9).sample(ids, min(200, len(ids))):
             w, c = _timed(lambda pid=pid: related(engine, pid), engine.clear_cache)
             walls.append(w)

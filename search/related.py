@@ -24,6 +24,7 @@ from search.segment import segmenter
 from search.snippets import snippet
 
 TERMS = 12  # distinctive words looked up per paragraph
+LOOKUPS = 40  # words whose document frequency is asked for, longest and most repeated first
 MAX_SHARE = 0.08  # words in more than this share of paragraphs distinguish nothing
 CANDIDATES = 60  # best-scored paragraphs checked for near-duplicates
 NEAR_DUPLICATE = 0.5
@@ -105,8 +106,13 @@ def distinctive_words(st: Any, key: str) -> list[tuple[str, float]]:
     counts = Counter(
         w for w, _, _ in segmenter().tokenize(key, False) if len(w) >= 2 and _HAS_HAN.search(w) and is_searchable(w)
     )
+    # Each frequency is a lookup in the index; long and repeated words are the likely
+    # distinctive ones, so at most LOOKUPS words are asked about (a long paragraph has 200).
+    first = {w: i for i, w in reversed(list(enumerate(counts)))}
+    asked = sorted(counts, key=lambda w: (-counts[w] * min(len(w), 4), first[w]))[:LOOKUPS]
     scored = []
-    for w, tf in counts.items():
+    for w in asked:
+        tf = counts[w]
         df = int(live[_docs(st, w)].sum())
         if df < 2 or df > MAX_SHARE * n:  # only here, or everywhere
             continue

@@ -69,11 +69,16 @@ def facts(text: str, section: str = "") -> list[tuple[str, str, float, str, str,
         ("立案提案503件，反映社情民意信息1978篇。",
          [("提案", "立案", 503, "件", "", "503"), ("社情民意信息", "反映", 1978, "篇", "", "1978")]),
         ("組織委員開展基層協商1186次。", [("协商", "基层", 1186, "次", "", "1186")]),
+        # government reports: the proposals they answered, not the number of the deputies' suggestions
+        ("办理市人大代表议案2件、建议268件和市政协提案411件，办复率和满意率均为100%。",
+         [("提案", "办理", 411, "件", "", "411")]),
+        ("242件政协提案全部办结。", [("提案", "办结", 242, "件", "", "242")]),
         # no figure: ordinals, "every", targets, plans, other people's inspections, the start of a range
         ("保障每一次协商、每一件提案都高效运转。", []),
         ("第一次协商会议召开。", []),
         ("预期目标：地区生产总值增长5%左右。", []),
         ("总书记两次视察河北。", []),
+        ("三次莅遂视察调研。", []),
         ("财政收入由5亿元增长到8.2亿元。", []),
     ],
 )  # fmt: skip
