@@ -280,9 +280,20 @@ class FigureWriter:
     def add(
         self, article_index: int, first: int, paragraphs: Sequence[Any], keys: Sequence[str]
     ) -> None:
-        """Extract the figures of one article's paragraphs (docnums first, first+1, ...)."""
+        """Extract the figures of one article's paragraphs (docnums first, first+1, ...).
+
+        A plan chapter (二、2025年工作打算) gives none, its numbered sub-sections
+        ((一)…) included, until the next chapter heading."""
+        skip = load_rules().skip_sections
+        plan = False
         for i, (p, key) in enumerate(zip(paragraphs, keys, strict=True)):
             if p.is_heading:
+                if any(w in key for w in skip):
+                    plan = True
+                elif not p.text.lstrip().startswith(("（", "(")):  # a chapter, not a sub-section
+                    plan = False
+                continue
+            if plan:
                 continue
             for f in extract(p.text, key, p.section):
                 d = asdict(f)

@@ -51,6 +51,9 @@ def test_compare_two_committees_of_one_year(engine: SearchEngine) -> None:
     assert all(k.a * c.words_b > k.b * c.words_a for k in c.distinctive_a)  # more frequent in A
     assert [k.g2 for k in c.distinctive_a] == sorted((k.g2 for k in c.distinctive_a), reverse=True)
     assert "潍坊" not in [k.word for k in c.shared] and all(k.a >= 2 and k.b >= 2 for k in c.shared)
+    # the same words on every backend (the test runs once per backend)
+    assert ["委员", "潍坊", "企业", "产业", "亿元"] == a_words[:5]
+    assert ["学习", "政治", "政协委员", "政协工作", "作为"] == [k.word for k in c.shared][:5]
     pairs = {(p.metric, p.qualifier): ([f.value for f in p.a], [f.value for f in p.b]) for p in c.figures}
     assert ([597.0], [503.0]) == pairs[("提案", "立案")]
     assert ([517.0], [35.0]) == pairs[("社情民意信息", "采用")]

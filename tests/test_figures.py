@@ -91,6 +91,20 @@ def test_plans_are_no_results() -> None:
     assert [("提案", "征集", 500, "件", "", "500")] == facts("征集提案500件。", section="一、2024年工作回顾")
 
 
+def test_a_plan_chapter_gives_no_figures_down_to_its_sub_sections() -> None:
+    from search.documents import Paragraph
+    from search.figures import FigureWriter
+    from search.normalize import search_key
+
+    texts = [("一、2024年工作回顾", True), ("全年征集提案500件。", False), ("二、2025年工作安排", True),
+             ("（一）加强提案工作", True), ("力求征集提案600件。", False), ("三、加强自身建设", True),
+             ("开展专题调研12次。", False)]  # fmt: skip
+    paras = [Paragraph(i, t, is_heading=h) for i, (t, h) in enumerate(texts)]
+    w = FigureWriter()
+    w.add(0, 100, paras, [search_key(t) for t, _ in texts])
+    assert [(101, "提案", 500.0), (106, "视察调研", 12.0)] == [(r[1], r[3], r[5]) for r in w.rows]
+
+
 def test_rules_are_checked_when_loaded(tmp_path: Path) -> None:
     bad = tmp_path / "figures.toml"
     bad.write_text("[[metric]]\nname = \"x\"\nunits = [\"件\"]\npatterns = ['提案{n}(']\n", encoding="utf-8")
