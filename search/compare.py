@@ -236,13 +236,14 @@ def offers(articles: list[Any], article: Any, limit: int = 12) -> dict[str, list
     same = (article.province, article.city, article.district)
     earlier = [
         a for a in articles
-        if (a.province, a.city, a.district) == same and a.id != article.id and a.year and article.year
+        if article.province and (a.province, a.city, a.district) == same and a.id != article.id and a.year and article.year
         and a.year < article.year
     ]  # fmt: skip
     earlier.sort(key=lambda a: -a.year)
     peers = [
         a for a in articles
-        if a.year == article.year and a.id != article.id and (a.province, a.city, a.district) != same
+        if article.year and a.year == article.year and a.id != article.id
+        and (a.province, a.city, a.district) != same
     ]  # fmt: skip
     peers.sort(key=lambda a: (a.doc_type != article.doc_type, a.province, a.city, a.district))
     return {"earlier": earlier[:limit], "peers": peers[:limit]}
