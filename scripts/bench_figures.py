@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from search.engine import SearchEngine, SearchRequest
-from search.figures import ROW, extract, figure_table, load_rules, store_figures
+from search.figure_table import figure_table
+from search.figures import ROW, extract, load_rules, store_figures
 from search.related import related
 
 

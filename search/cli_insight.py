@@ -9,7 +9,8 @@ import click
 
 from search.compare import SameArticle, compare
 from search.engine import ArticleNotFound, BadRequest, IndexMissing, SearchEngine, SearchRequest
-from search.figures import UnknownMetric, figure_table
+from search.figure_table import figure_table
+from search.figures import UnknownMetric
 from search.query import QuerySyntaxError
 from search.related import ParagraphNotFound, related
 

@@ -15,11 +15,11 @@ from click.testing import CliRunner
 
 from search.cli import main
 from search.engine import SearchEngine, SearchRequest
+from search.figure_table import figure_table
 from search.figures import (
     FigureRulesError,
     UnknownMetric,
     extract,
-    figure_table,
     load_rules,
     parse_number,
     store_figures,

@@ -16,14 +16,8 @@ from flask import Blueprint, Response, jsonify, render_template, request
 
 from search.compare import Comparison, SameArticle, compare, offers
 from search.engine import ArticleNotFound, SearchRequest
-from search.figures import (
-    CSV_COLUMNS,
-    FigureTable,
-    UnknownMetric,
-    csv_row,
-    figure_table,
-    load_rules,
-)
+from search.figure_table import CSV_COLUMNS, FigureTable, csv_row, figure_table
+from search.figures import UnknownMetric, load_rules
 from search.related import ParagraphNotFound, related
 
 from . import params
