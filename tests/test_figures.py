@@ -293,3 +293,18 @@ def test_cli_figures_json_is_the_api(client, sample_index: Path) -> None:
     assert client.get("/api/figures?metric=提案").get_json() == json.loads(result.output)
     bad = CliRunner().invoke(main, ["figures", "--metric", "x", "--index-dir", str(sample_index)])
     assert 1 == bad.exit_code and "没有这个指标" in bad.output
+
+
+def test_an_index_built_before_figures_existed_shows_none(sample_index: Path, tmp_path: Path) -> None:
+    old = tmp_path / "index"
+    shutil.copytree(sample_index, old)
+    for f in old.glob("gen-*/figures.json"):
+        f.unlink()
+    e = SearchEngine(old)
+    try:
+        assert () == figure_table(e, "提案").figures
+    finally:
+        e.close()
+    app = create_app(Settings().with_index(old))
+    resp = app.test_client().get("/figures?metric=提案")
+    assert 200 == resp.status_code and "没有报告写明" in resp.get_data(as_text=True)
