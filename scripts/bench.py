@@ -31,6 +31,8 @@ yet is skipped with a note) the parts (--parts) are:
                threaded keep-alive Python client) over --serve-urls distinct search URLs
                (more than the engine's match cache holds): pages/s, non-200, server VmHWM
   incremental  copy the corpus without 10 reports, build, put them back, rebuild
+  figures      figure extraction's share of the build CPU, figures table and related
+               paragraphs p50/p95 (scripts/bench_figures.py)
 and once per corpus, on the paragraphs of the first index built:
   scan         substring scan of every paragraph's search key + Counter facets
   fts5         SQLite FTS5, trigram tokenizer over the search keys, bm25, GROUP BY facets;
@@ -77,6 +79,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's `search`, not whatever the venv points at
 
+from scripts.bench_figures import figure_rows, measure_figures  # noqa: E402
 from search.engine import SearchEngine, SearchRequest  # noqa: E402
 from search.indexer import build_index  # noqa: E402
 from search.normalize import search_key  # noqa: E402
@@ -89,7 +92,7 @@ CORPORA: dict[str, Path | None] = {
     "synth10k": None,  # generated into the work folder
 }
 BACKENDS = ("whoosh", "tantivy")
-PARTS = ("build", "cold", "queries", "views", "serve", "incremental", "scan", "fts5", "naive")
+PARTS = ("build", "cold", "queries", "views", "serve", "incremental", "scan", "fts5", "naive", "figures")
 REPORT_SUFFIXES = {".txt", ".html", ".htm", ".md"}
 PER_PAGE = 10
 COLD_QUERY = "营商环境"
@@ -1198,6 +1201,8 @@ def bench_corpus(name: str, path: Path | None, args: argparse.Namespace, work: P
                 part(res, "queries", f"{name}/{backend} queries", measure_queries, index_dir, queries, args.repeat)
             if "views" in args.parts:
                 part(res, "views", f"{name}/{backend} views", measure_views, index_dir, args.repeat)
+            if "figures" in args.parts:
+                part(res, "figures", f"{name}/{backend} figures", measure_figures, index_dir, args.repeat, res["build"])
             if "serve" in args.parts:
                 urls = serve_urls(queries, paragraphs or [], args.serve_urls)
                 part(res, "serve", f"{name}/{backend} serve", measure_serve, index_dir, urls, args.serve_seconds, cwork, 8, args.server)
@@ -1299,6 +1304,7 @@ def corpus_tables(name: str, c: dict[str, Any]) -> list[str]:
             f"| {label} | {cell(bld, 'wall_s')} | {cell(bld, 'cpu_s')} | – | {cell(bld, 'index_mb')} | – | {cell(r, 'p50_ms')} "
             f"| {cell(r, 'p95_ms')} | {cell(r, 'cpu_p50_ms')} | {cell(r, 'cpu_p95_ms')} | – | – | – | – |"
         )
+    lines += figure_rows(c["backends"])
     lines += ["", "| ratio (> 1: cppcc-search is faster / smaller) | value |", "|---|---:|"]
     scan, fts, naive = (c["baselines"].get(k) or {} for k in ("scan", "fts5", "naive"))
     for backend, r in c["backends"].items():

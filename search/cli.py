@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from search import integrity
+from search import cli_insight, integrity
 from search.backends import NAMES as BACKENDS
 from search.backends import BackendError
 from search.engine import BadRequest, IndexMissing, SearchEngine, SearchRequest
@@ -337,6 +337,11 @@ def _listen_failure(host: str, port: int, exc: OSError) -> str:
     if exc.errno == errno.EACCES:
         return f"Port {port} on {host} may not be opened by this user: choose one above 1023 with --port."
     return f"Cannot listen on {host}:{port} ({exc.strerror or exc}): check --host and --port."
+
+
+main.add_command(cli_insight.figures_cmd)
+main.add_command(cli_insight.compare_cmd)
+main.add_command(cli_insight.related_cmd)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -525,6 +525,20 @@ class SearchEngine:
         deadline = budget.current()
         return HeldMatches(self, st, ranked, deadline.seconds if deadline is not None else None)
 
+    @contextmanager
+    def selection(self, request: SearchRequest | None = None) -> Iterator[tuple[_Opened, np.ndarray]]:
+        """The current generation held for the block, with the mask of the live paragraphs
+        the request's query and filters select (every live one without a request): for
+        views built on the store (search.figures, search.compare, search.related)."""
+        with self._use() as st:
+            if request is None:
+                yield st, st.columns.live
+                return
+            check_request(replace(request, page=1, per_page=1), self.max_per_page)
+            parsed = parse(request.query)
+            total_mask, _ = count_facets(st.columns, self._matches(st, parsed), self._filter(request))
+            yield st, total_mask
+
     # documents -----------------------------------------------------------------
 
     @staticmethod

@@ -29,6 +29,7 @@ import numpy as np
 
 from search import roles
 from search.documents import Article
+from search.figures import FigureWriter
 
 COLUMNS = {
     "article": np.int32,
@@ -118,6 +119,7 @@ class StoreWriter:
         self.cols: dict[str, list[Any]] = {c: [] for c in COLUMNS}
         self.text, self.key = _Blob(), _Blob()
         self.base = previous.size if previous else 0
+        self.figures = FigureWriter(previous.folder if previous else None)  # figures.json (search.figures)
         if previous is not None:
             for rec in previous.articles:
                 if rec.source in dropped_files and rec.live:
@@ -165,6 +167,7 @@ class StoreWriter:
             c["up"].append(ups[i])
             self.text.add(p.text)
             self.key.add(key)
+        self.figures.add(index, first, article.paragraphs, keys)
         return first
 
     def add_file(self, source: str, digest: str, article_ids: list[str]) -> None:
@@ -189,6 +192,7 @@ class StoreWriter:
         }
         (folder / "articles.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         (folder / "files.json").write_text(json.dumps(self.files, ensure_ascii=False), encoding="utf-8")
+        self.figures.write(folder, {i for i, a in enumerate(self.articles) if a.live})
 
 
 class Store:

@@ -20,6 +20,7 @@ from search.generations import IndexCorrupt
 from search.settings import Settings
 from search.snippets import escape_text
 
+from .insight import bp as insight_bp
 from .params import BadParameter, Links, parse_request
 from .views import bp
 
@@ -146,6 +147,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.teardown_request
     def close_budget(exc: BaseException | None) -> None:
         budget.end()
+
+    app.register_blueprint(insight_bp)  # /figures, /compare, /api/related
     # plain text with each lost character (〓) as a labelled placeholder (table of contents)
     app.add_template_filter(lambda text: Markup(escape_text(text)), "lost")
     register_error_handlers(app)
