@@ -19,7 +19,7 @@ from urllib.parse import quote_plus
 
 from search.engine import SORTS, SearchRequest
 from search.query import MAX_QUERY_LENGTH
-from search.results import YEAR_MAX, YEAR_MIN
+from search.results import GROUPS, YEAR_MAX, YEAR_MIN
 
 # URL argument -> SearchRequest field, in the order arguments are written into URLs.
 FILTER_ARGS: dict[str, str] = {
@@ -117,6 +117,10 @@ def parse_request(args: MultiArgs, *, per_page: int = 20, max_per_page: int = 10
     if year_from is not None and year_to is not None and year_from > year_to:
         year_from, year_to = year_to, year_from  # a reversed range is a slip, not an error
 
+    group = (args.get("group") or "").strip()
+    if group not in GROUPS:
+        raise BadParameter(f"参数 group（分组）只能是 article，收到的是 {group!r}。")
+
     return SearchRequest(
         query=query,
         provinces=_values(args, "province"),
@@ -131,6 +135,7 @@ def parse_request(args: MultiArgs, *, per_page: int = 20, max_per_page: int = 10
         page=page or 1,
         per_page=size or per_page,
         sort=sort,
+        group=group,
     )
 
 
@@ -158,6 +163,8 @@ def request_args(req: SearchRequest, *, per_page: int = 20) -> list[tuple[str, s
         pairs.append(("year_to", str(req.year_to)))
     if req.sort != "relevance":
         pairs.append(("sort", req.sort))
+    if req.group:
+        pairs.append(("group", req.group))
     if req.per_page != per_page:
         pairs.append(("per_page", str(req.per_page)))
     if req.page != 1:
