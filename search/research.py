@@ -398,7 +398,16 @@ def concordance(
         return Concordance(request, width, sort, n, len(set(occ_doc)), tuple(lines))
 
 
-# citations --------------------------------------------------------------------------
+# permalinks and citations -------------------------------------------------------------
+
+
+def paragraph_exists(engine: SearchEngine, article_id: str, position: int) -> bool:
+    """Whether the index holds that paragraph (ids "<article id>-p<position>" are stable:
+    the article id is the source file's stem and the article's number in it)."""
+    with engine.match_set(SearchRequest()) as ms:
+        docs = ms.columns.article_docs(article_id)
+        return bool(np.any(ms.columns.position[docs] == position)) if len(docs) else False
+
 
 # The body that issues each document type, before and after the place name.
 _ISSUERS = {

@@ -19,6 +19,7 @@ from search.settings import Settings
 from search.snippets import escape_text
 
 from .params import BadParameter, Links, parse_request
+from .research import bp as research_bp
 from .views import bp
 
 CONTENT_SECURITY_POLICY = (
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     engine.warm_up()  # open the index now, not on the first visitor's search
     app.extensions["cppcc_search"] = engine
     app.register_blueprint(bp)
+    app.register_blueprint(research_bp)  # /trend, /kwic, /p/<id> and citations
     # plain text with each lost character (〓) as a labelled placeholder (table of contents)
     app.add_template_filter(lambda text: Markup(escape_text(text)), "lost")
     register_error_handlers(app)

@@ -25,11 +25,13 @@ from search.engine import (
     SearchRequest,
 )
 from search.query import parse as parse_query
+from search.research import GroupPage, group_articles
 from search.results import EXPORT_COLUMNS
 from search.settings import Settings
 from search.snippets import highlight
 
 from . import params, sidebar
+from .research import cite
 
 bp = Blueprint("web", __name__)
 
@@ -86,7 +88,8 @@ def search() -> str:
         relax = [(c, engine.search(replace(c.without, per_page=1)).total) for c in chips[:MAX_RELAX] if c.without]
         if len(chips) > 1:
             unfiltered_total = engine.search(replace(params.unfiltered(req), per_page=1)).total
-    return render_search(page, relax=relax, unfiltered_total=unfiltered_total)
+    groups = group_articles(engine, req) if req.group == "article" else None
+    return render_search(page, relax=relax, unfiltered_total=unfiltered_total, groups=groups)
 
 
 def render_search(
@@ -94,6 +97,7 @@ def render_search(
     *,
     relax: Sequence[tuple[sidebar.Chip, int]] = (),
     unfiltered_total: int | None = None,
+    groups: GroupPage | None = None,
 ) -> str:
     """The search page's HTML for a SearchPage: sidebar, chips, hits; no engine call here."""
     req = page.request
@@ -116,13 +120,20 @@ def render_search(
         unfiltered_total=unfiltered_total,
         sorts=[(key, SORT_LABELS.get(key, key)) for key in SORTS],
         per_page_choices=per_page_choices(),
+        groups=groups,
     )
 
 
 @bp.get("/api/search")
 def api_search() -> Response:
-    """The search page as JSON: exactly SearchPage.to_dict()."""
-    return jsonify(get_engine().search(parse_search_args()).to_dict())
+    """The search page as JSON: exactly SearchPage.to_dict(); with group=article, plus the
+    page of articles ("groups") and their number ("articles_total")."""
+    req = parse_search_args()
+    out = get_engine().search(req).to_dict()
+    if req.group == "article":
+        gp = group_articles(get_engine(), req)
+        out |= {"group": "article", "articles_total": gp.total, "groups": [g.to_dict() for g in gp.groups]}
+    return jsonify(out)
 
 
 def _csv_line(values: list[Any]) -> str:
@@ -199,7 +210,8 @@ def document(article_id: str) -> str:
 @bp.get("/api/doc/<article_id>")
 def api_document(article_id: str) -> Response:
     query = (request.args.get("q") or "").strip()[: params.MAX_QUERY_CHARS]
-    return jsonify(get_engine().document(article_id, query=query).to_dict())
+    doc = get_engine().document(article_id, query=query)
+    return jsonify(doc.to_dict() | {"citation": cite(doc.article).to_dict()})
 
 
 @bp.get("/articles")
