@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from search import research_cli
 from search.backends import NAMES as BACKENDS
 from search.backends import BackendError
 from search.engine import BadRequest, IndexMissing, SearchEngine, SearchRequest
@@ -104,6 +105,7 @@ def index_cmd(
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--per-page", type=click.IntRange(1, 100), default=None)
 @click.option("--sort", type=click.Choice(list(SORTS)), default="relevance", show_default=True)
+@click.option("--group", type=click.Choice(["article"]), default=None, help="One entry per article (its best paragraphs).")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
 @index_dir_option
 @click.pass_context
@@ -122,6 +124,7 @@ def search_cmd(
     page: int,
     per_page: int | None,
     sort: str,
+    group: str | None,
     as_json: bool,
     index_dir: str | None,
 ) -> None:
@@ -141,14 +144,20 @@ def search_cmd(
         page=page,
         per_page=per_page or settings.per_page,
         sort=sort,
+        group=group or "",
     )
+    engine = _engine(settings, index_dir)
     try:
-        result = _engine(settings, index_dir).search(request)
+        result = engine.search(request)
+        if as_json:
+            extra = research_cli.group_json(engine, request) if group else {}
+            click.echo(json.dumps(result.to_dict() | extra, ensure_ascii=False, indent=1))
+            return
+        if group:
+            research_cli.echo_groups(engine, request, _terminal)
+            return
     except (QuerySyntaxError, BadRequest, IndexMissing) as exc:
         raise click.ClickException(str(exc)) from None
-    if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
-        return
     click.echo(f"{result.total} paragraphs ({result.elapsed_ms:.0f} ms), page {page} of {result.pages}")
     for h in result.hits:
         where = " › ".join(p for p in (h.province, h.city, h.district) if p)
@@ -247,6 +256,9 @@ def serve_cmd(ctx: click.Context, host: str, port: int, index_dir: str | None, d
     click.echo(f"Serving http://{host}:{port}/ (index: {settings.index_dir})")
     serve(app, host=host, port=port, threads=8)
 
+
+main.add_command(research_cli.trend_cmd)
+main.add_command(research_cli.kwic_cmd)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -66,7 +66,7 @@ class ArticleGroup:
             "year": self.year,
             "doc_type": self.doc_type,
             "matches": self.matches,
-            "hits": [h.to_dict() | {"id": h.id} for h in self.hits],
+            "hits": [h.to_dict() for h in self.hits],
         }
 
 
