@@ -11,7 +11,8 @@ counts or lists it with numpy over the generation's columns:
   it: a year with more documents must not look like a rise);
 - concordance: every occurrence of the query, with left and right context as written
   (Traditional stays Traditional), sortable by the left word, the right word, year or
-  region; the sort keys come from the search keys, so both scripts sort together;
+  region; the sort keys come from the search keys, so both scripts sort together, and
+  skip punctuation, so lines group by the nearest words;
 - citation: a GB/T 7714-2015 [EB/OL] reference and a BibTeX entry for an article or one
   of its paragraphs.
 """
@@ -316,6 +317,10 @@ def check_kwic(width: int, sort: str) -> None:
         raise BadRequest(f"索引行只能按 {'、'.join(KWIC_SORTS)} 排序，而不是 {sort!r}。")
 
 
+# Punctuation and spaces are skipped by the left/right sorts: lines group by the nearest words.
+_WORDLESS = re.compile(r"[\W_]+")
+
+
 def _spans(patterns: list[re.Pattern[str]], key: str) -> list[tuple[int, int]]:
     """Non-overlapping occurrences of any pattern, leftmost first, the longest at a start."""
     found = sorted({(m.start(), -m.end()) for p in patterns for m in p.finditer(key) if m.end() > m.start()})
@@ -353,9 +358,9 @@ def concordance(
                 occ_s.append(s)
                 occ_e.append(e)
                 if sort == "left":
-                    sort_keys.append(key[max(0, s - width) : s][::-1])
+                    sort_keys.append(_WORDLESS.sub("", key[max(0, s - width) : s])[::-1])
                 elif sort == "right":
-                    sort_keys.append(key[e : e + width])
+                    sort_keys.append(_WORDLESS.sub("", key[e : e + width]))
         n = len(occ_doc)
         docs = np.asarray(occ_doc, dtype=np.int64)
         starts = np.asarray(occ_s, dtype=np.int64)
