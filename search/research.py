@@ -36,6 +36,9 @@ TREND_BY = (("year",), ("province",), ("year", "province"))
 KWIC_SORTS = ("year", "left", "right", "region")
 KWIC_WIDTH = (10, 40)
 KWIC_DEFAULT_WIDTH = 20
+# A concordance collects at most this many occurrences (in index order) before sorting: a
+# single common character in a large corpus would otherwise hold a request for seconds.
+KWIC_MAX_OCCURRENCES = 50_000
 
 
 # results by article -----------------------------------------------------------------
@@ -290,6 +293,7 @@ class Concordance:
     total: int  # occurrences
     paragraphs: int  # paragraphs they are in
     lines: tuple[KwicLine, ...]
+    truncated: bool = False  # more than KWIC_MAX_OCCURRENCES: only the first ones were kept
 
     @property
     def pages(self) -> int:
@@ -305,6 +309,7 @@ class Concordance:
             "per_page": self.request.per_page,
             "width": self.width,
             "sort": self.sort,
+            "truncated": self.truncated,
             "lines": [line.to_dict() for line in self.lines],
         }
 
@@ -351,7 +356,11 @@ def concordance(
         occ_s: list[int] = []
         occ_e: list[int] = []
         sort_keys: list[str] = []
+        truncated = False
         for d in ms.docs.tolist():
+            if len(occ_doc) >= KWIC_MAX_OCCURRENCES:
+                truncated = True
+                break
             key = store.key(d)
             for s, e in _spans(patterns, key):
                 occ_doc.append(d)
@@ -400,7 +409,7 @@ def concordance(
                     title=rec.title, year=rec.year, province=rec.province, city=rec.city, district=rec.district,
                 )  # fmt: skip
             )
-        return Concordance(request, width, sort, n, len(set(occ_doc)), tuple(lines))
+        return Concordance(request, width, sort, n, len(set(occ_doc)), tuple(lines), truncated)
 
 
 # permalinks and citations -------------------------------------------------------------

@@ -183,6 +183,14 @@ def test_concordance_refuses_bad_width_and_sort(engine: SearchEngine, width: int
         research.concordance(engine, SearchRequest(query="协商"), width=width, sort=sort)
 
 
+def test_concordance_stops_at_its_limit(engine: SearchEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    full = research.concordance(engine, SearchRequest(query="协商"), limit=10_000)
+    monkeypatch.setattr(research, "KWIC_MAX_OCCURRENCES", 10)
+    cut = research.concordance(engine, SearchRequest(query="协商"), limit=10_000)
+    assert (False, True) == (full.truncated, cut.truncated)
+    assert 10 <= cut.total < full.total  # whole paragraphs: the last one may add a few
+
+
 def test_concordance_needs_a_term(engine: SearchEngine) -> None:
     with pytest.raises(BadRequest, match="需要检索词"):
         research.concordance(engine, SearchRequest(query=""))

@@ -137,7 +137,7 @@ def test_trend_page_without_a_query_explains_itself(client) -> None:
 
 def test_kwic_json_csv_cli_and_page_agree(client, sample_index: Path) -> None:
     d = client.get("/api/kwic?q=协商&width=15&sort=left&per_page=10&page=2").get_json()
-    assert ["query", "total", "paragraphs", "page", "per_page", "width", "sort", "lines"] == list(d)
+    assert ["query", "total", "paragraphs", "page", "per_page", "width", "sort", "truncated", "lines"] == list(d)
     assert (2, 10, 15, "left") == (d["page"], d["per_page"], d["width"], d["sort"])
     line = d["lines"][0]
     assert ["left", "match", "right", "paragraph_id", "article_id", "year", "province", "city", "district"] == list(line)[:9]
