@@ -328,6 +328,8 @@ _WORDLESS = re.compile(r"[\W_]+")
 
 def _spans(patterns: list[re.Pattern[str]], key: str) -> list[tuple[int, int]]:
     """Non-overlapping occurrences of any pattern, leftmost first, the longest at a start."""
+    if len(patterns) == 1:  # the common case: finditer's matches are already that
+        return [m.span() for m in patterns[0].finditer(key) if m.end() > m.start()]
     found = sorted({(m.start(), -m.end()) for p in patterns for m in p.finditer(key) if m.end() > m.start()})
     out: list[tuple[int, int]] = []
     for s, neg_e in found:
