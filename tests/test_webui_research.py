@@ -189,10 +189,11 @@ def test_doc_json_carries_its_citation(client) -> None:
 def test_every_hit_and_the_document_offer_a_citation(client) -> None:
     html = client.get("/search?q=协商&per_page=5").get_data(as_text=True)
     hits = re.findall(r'<a href="/doc/([^"?]+)\?q=[^"#]*#p(\d+)">', html)
-    gb = [unescape(t) for t in re.findall(r'<p class="cite-text" id="cite-gb-\d+">(.*?)</p>', html)]
+    gb = re.findall(r'<p class="cite-text" id="cite-gb-([^"]+)">(.*?)</p>', html)
     assert 5 == len(gb)
-    for (article, position), text in zip(hits, gb, strict=True):
-        assert text.endswith(f"http://localhost/doc/{article}#p{position}.")
+    for (article, position), (box, text) in zip(hits, gb, strict=True):
+        assert f"{article}-p{position}" == box
+        assert unescape(text).endswith(f"http://localhost/doc/{article}#p{position}.")
     doc = client.get("/doc/002_d20d80895677d984-1").get_data(as_text=True)
     assert 'id="cite-gb-doc"' in doc and 'data-copy="cite-bib-doc"' in doc
 

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from flask import (
@@ -27,6 +28,7 @@ from flask import (
     request,
     url_for,
 )
+from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 
 from search import research
@@ -34,6 +36,7 @@ from search.engine import SearchEngine, SearchRequest
 from search.settings import Settings
 
 from . import charts, params, sidebar
+from .views import cached_url
 
 bp = Blueprint("research", __name__)
 
@@ -80,23 +83,52 @@ def research_request(req: SearchRequest) -> SearchRequest:
 def research_url(endpoint: str, req: SearchRequest, query: str | None = None) -> str:
     """/trend, /kwic or /search for the query (or another) and the filters of a request."""
     r = research_request(req if query is None else replace(req, query=query))
-    return params.Links(r, "", per_page=_settings().per_page).current(url_for(endpoint))
+    return params.Links(r, "", per_page=_settings().per_page).current(cached_url(endpoint))
 
 
-@bp.app_template_global("cite")
-def cite(item: Any, position: int | None = None) -> research.Citation:
-    """The citation of an article (ArticleSummary, ArticleGroup) or, with `position`, of one of
-    its paragraphs (a Hit passes its own): the permalink on this site as the access path."""
+def _cite_args(item: Any, position: int | None) -> tuple:
     article_id = getattr(item, "article_id", None) or item.id
-    url = url_for("web.document", article_id=article_id, _external=True)
+    issued = item.delivered or getattr(item, "published", "")
+    url = request.host_url.rstrip("/") + cached_url("web.document", article_id=article_id)
     if position is not None:
         url += f"#p{position}"
-    return research.citation(
-        article_id=article_id, title=item.title, doc_type=item.doc_type, province=item.province,
-        city=item.city, district=item.district, year=item.year,
-        date_issued=item.delivered or getattr(item, "published", ""), url=url, cited=date.today(),
-        position=position,
-    )  # fmt: skip
+    return (article_id, item.title, item.doc_type, item.province, item.city, item.district, item.year,
+            issued, url, date.today(), position)  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _citation(args: tuple) -> research.Citation:
+    names = ("article_id", "title", "doc_type", "province", "city", "district", "year", "date_issued", "url",
+             "cited", "position")  # fmt: skip
+    return research.citation(**dict(zip(names, args, strict=True)))
+
+
+def cite(item: Any, position: int | None = None) -> research.Citation:
+    """The citation of an article (ArticleSummary, ArticleGroup) or, with `position`, of one of
+    its paragraphs: the permalink on this site as the access path, cited today."""
+    return _citation(_cite_args(item, position))
+
+
+@lru_cache(maxsize=4096)
+def _cite_box(args: tuple, box_id: str, label: str) -> Markup:
+    c = _citation(args)
+    i = escape(box_id)
+    return Markup(
+        f'<details class="cite"><summary>{escape(label)}</summary><div class="cite-body">'
+        f'<p class="cite-label">GB/T 7714-2015 <button type="button" class="copy" data-copy="cite-gb-{i}">复制</button></p>'
+        f'<p class="cite-text" id="cite-gb-{i}">{escape(c.gbt7714)}</p>'
+        f'<p class="cite-label">BibTeX <button type="button" class="copy" data-copy="cite-bib-{i}">复制</button></p>'
+        f'<pre class="cite-text" id="cite-bib-{i}">{escape(c.bibtex)}</pre></div></details>'
+    )
+
+
+@bp.app_template_global("cite_box")
+def cite_box(item: Any, position: int | None = None, box_id: str = "", label: str = "引用") -> Markup:
+    """引用 under a hit, an article group or the document: both references and their copy
+    buttons, rendered once per paragraph and day (a results page shows twenty of them, and
+    the same paragraphs come back on other pages)."""
+    args = _cite_args(item, position)
+    return _cite_box(args, box_id or (args[0] if position is None else f"{args[0]}-p{position}"), label)
 
 
 def _csv(header: Iterable[str], rows: Iterable[Iterable[Any]], filename: str) -> Response:

@@ -31,7 +31,6 @@ from search.settings import Settings
 from search.snippets import highlight
 
 from . import params, sidebar
-from .research import cite
 
 bp = Blueprint("web", __name__)
 
@@ -210,6 +209,8 @@ def document(article_id: str) -> str:
 @bp.get("/api/doc/<article_id>")
 def api_document(article_id: str) -> Response:
     query = (request.args.get("q") or "").strip()[: params.MAX_QUERY_CHARS]
+    from .research import cite  # research builds on this module
+
     doc = get_engine().document(article_id, query=query)
     return jsonify(doc.to_dict() | {"citation": cite(doc.article).to_dict()})
 
