@@ -56,15 +56,17 @@ def value_of(row: TrendRow, measure: str) -> float | None:
     return float(row.articles if measure == "articles" else row.paragraphs)
 
 
-def _nice_max(v: float) -> float:
-    """A round upper bound for the y axis."""
+def _nice_max(v: float, counts: bool) -> float:
+    """A round upper bound for the y axis, four round steps of grid (whole steps for counts)."""
     if v <= 0:
-        return 1.0
-    for step in (1, 2, 2.5, 5, 10):
-        for mag in range(-3, 7):
-            top = step * 10**mag
-            if top >= v:
-                return top
+        return 1.0 if not counts else 4.0
+    for mag in range(-3, 9):
+        for step in (1, 2, 2.5, 3, 4, 5, 6, 8):
+            s = step * 10**mag
+            if counts and s != int(s):
+                continue
+            if 4 * s >= v:
+                return 4 * s
     return v
 
 
@@ -79,7 +81,7 @@ def year_chart(trend: Trend, measure: str = "share", *, w: int = 900, h: int = 3
         return Markup("")
     y0, y1 = years[0], years[-1]
     values = [v for r in trend.rows if (v := value_of(r, measure)) is not None]
-    vmax = _nice_max(max(values, default=0.0))
+    vmax = _nice_max(max(values, default=0.0), counts=measure != "share")
 
     def x(year: int) -> float:
         return left + (year - y0) * (w - left - right) / max(y1 - y0, 1) if y1 > y0 else (w + left - right) / 2
