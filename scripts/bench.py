@@ -25,8 +25,7 @@ yet is skipped with a note) the parts (--parts) are:
   cold         a new process from its start to its first full page, median of 3
   queries      p50/p95 (wall and CPU) of a full page: top 10 with snippets + every facet
                count, the engine's match cache cleared before every run, --repeat runs
-  views        the research views (trend by year and by province, concordance, results by
-               article) over a few queries, engine answer and whole page, cache cleared
+  views        later views (trend, concordance) when the engine has them
   serve        waitress (8 threads) on loopback, driven for --serve-seconds by `wrk` (or a
                threaded keep-alive Python client) over --serve-urls distinct search URLs
                (more than the engine's match cache holds): pages/s, non-200, server VmHWM
@@ -130,8 +129,9 @@ QUERIES: list[tuple[str, str, tuple[str, ...]]] = [
     ("browse-filter", "", ("province", "years")),
 ]
 
-# The research views (search.research, issue 8), each over every VIEW_QUERIES query with a
-# cold match cache: the engine's answer, and the whole page through the Flask app.
+# The `views` part: the research views (search.research, issue 8: trend by year and by
+# province, concordance, results by article), each over every VIEW_QUERIES query with a cold
+# match cache: the engine's answer, and the whole page through the Flask app.
 VIEW_QUERIES = ("营商环境", "政协", "新质生产力", "协商 OR 议政", "发展")
 VIEW_PROBES: dict[str, Callable[[Any, SearchRequest], Any]] = {
     "trend": lambda engine, req: research.trend(engine, replace(req, query=""), (req.query,), ("year",)),
