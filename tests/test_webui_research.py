@@ -127,6 +127,12 @@ def test_trend_refuses_bad_arguments_with_a_reason(client, url: str, part: str) 
     assert 400 == resp.status_code and part in resp.get_json()["error"]
 
 
+@pytest.mark.parametrize("by", ["year", "province", "year,province"])
+def test_trend_page_escapes_the_queries_in_text_and_svg(client, by: str) -> None:
+    html = client.get("/trend", query_string={"q": '<b>协商</b>,"x"&', "by": by}).get_data(as_text=True)
+    assert "<b>" not in html and "&lt;b&gt;协商&lt;/b&gt;" in html
+
+
 def test_trend_page_without_a_query_explains_itself(client) -> None:
     resp = client.get("/trend")
     assert 200 == resp.status_code and "输入一至四个检索词" in resp.get_data(as_text=True)
