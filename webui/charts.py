@@ -158,7 +158,7 @@ def tile_map(rows: Sequence[TrendRow], url_for_province: Callable[[str], str], q
     w, h = 9 * (size + gap), rows_n * (size + gap)
     out = [
         f'<svg class="tiles" viewBox="0 0 {w} {h}" role="img" aria-label="{escape(query)}：各省份文章比例" '
-        'xmlns="http://www.w3.org/2000/svg" font-size="14">'
+        'xmlns="http://www.w3.org/2000/svg" font-size="17">'
     ]
     for name, (c, r) in placed.items():
         x, y = c * (size + gap), r * (size + gap)
@@ -170,7 +170,7 @@ def tile_map(rows: Sequence[TrendRow], url_for_province: Callable[[str], str], q
         tile = (
             f'<rect x="{x}" y="{y}" width="{size}" height="{size}" rx="4" fill="{fill}" stroke="#c5ccd4"/>'
             f'<text x="{x + size / 2}" y="{y + 24}" text-anchor="middle" fill="{ink}">{escape(short_name(name))}</text>'
-            f'<text x="{x + size / 2}" y="{y + 45}" text-anchor="middle" fill="{ink}" font-size="12">{percent(share) if row else ""}</text>'
+            f'<text x="{x + size / 2}" y="{y + 47}" text-anchor="middle" fill="{ink}" font-size="15">{percent(share) if row else ""}</text>'
         )
         if row and row.articles_total:
             tip = f"{name}：{row.articles}/{row.articles_total} 篇文章（{percent(share)}），{row.paragraphs} 段"
