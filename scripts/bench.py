@@ -72,7 +72,7 @@ import traceback
 import urllib.parse
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's `search`, not whatever the venv points at
 
 from scripts.bench_figures import figure_rows, measure_figures  # noqa: E402
+from search import research  # noqa: E402
 from search.engine import SearchEngine, SearchRequest  # noqa: E402
 from search.indexer import build_index  # noqa: E402
 from search.normalize import search_key  # noqa: E402
@@ -132,10 +133,22 @@ QUERIES: list[tuple[str, str, tuple[str, ...]]] = [
     ("browse-filter", "", ("province", "years")),
 ]
 
-# Later views: timed when the engine has the method, else noted as not available yet.
+# The `views` part: the research views (search.research, issue 8: trend by year and by
+# province, concordance, results by article), each over every VIEW_QUERIES query with a cold
+# match cache: the engine's answer, and the whole page through the Flask app.
+VIEW_QUERIES = ("营商环境", "政协", "新质生产力", "协商 OR 议政", "发展")
 VIEW_PROBES: dict[str, Callable[[Any, SearchRequest], Any]] = {
-    "trend": lambda engine, req: engine.trend(req),
-    "concordance": lambda engine, req: engine.concordance(req),
+    "trend": lambda engine, req: research.trend(engine, replace(req, query=""), (req.query,), ("year",)),
+    "trend_province": lambda engine, req: research.trend(engine, replace(req, query=""), (req.query,), ("province",)),
+    "kwic": lambda engine, req: research.concordance(engine, replace(req, per_page=50)),
+    "kwic_left": lambda engine, req: research.concordance(engine, replace(req, per_page=50), sort="left"),
+    "group_article": lambda engine, req: research.group_articles(engine, replace(req, group="article")),
+}
+VIEW_PAGES = {  # path templates, {q} the query
+    "trend_page": "/trend?q={q}",
+    "trend_province_page": "/trend?q={q}&by=province",
+    "kwic_page": "/kwic?q={q}",
+    "group_page": "/search?q={q}&group=article",
 }
 
 SYNTH_CITIES = [
@@ -559,19 +572,39 @@ def measure_queries(index_dir: Path, queries: list[Query], repeat: int) -> dict[
 
 
 def measure_views(index_dir: Path, repeat: int) -> dict[str, Any]:
-    """Hook for the later views: timed when the engine offers them."""
+    """The research views: p50/p95 over VIEW_QUERIES x repeat runs, match cache cleared."""
+    from search.settings import Settings
+    from webui.app import create_app
+
     engine = SearchEngine(index_dir)
     out: dict[str, Any] = {}
     try:
-        for name, probe in VIEW_PROBES.items():
-            if not hasattr(engine, name):
-                out[name] = {"note": "not available yet"}
-                continue
+        app = create_app(Settings.from_env().with_index(index_dir))
+        client, app_engine = app.test_client(), app.extensions["cppcc_search"]
+
+        def page(path: str) -> int:
+            resp = client.get(path)
+            assert resp.status_code == 200, (path, resp.status_code)
+            return len(resp.get_data())
+
+        probes: dict[str, tuple[Callable[[str], Any], Callable[[], None]]] = {
+            name: (lambda q, probe=probe: probe(engine, SearchRequest(query=q)), engine.clear_cache)
+            for name, probe in VIEW_PROBES.items()
+        }
+        probes |= {
+            name: (lambda q, tpl=tpl: page(tpl.format(q=urllib.parse.quote(q))), app_engine.clear_cache)
+            for name, tpl in VIEW_PAGES.items()
+        }
+        for name, (probe, before) in probes.items():
             try:
-                req = SearchRequest(query=COLD_QUERY)
-                probe(engine, req)
-                walls, cpus, _ = time_runs(lambda req=req, probe=probe: probe(engine, req) and 0, repeat, engine.clear_cache)
-                out[name] = summary(walls, cpus)
+                walls, cpus, per_query = [], [], []
+                for q in VIEW_QUERIES:
+                    probe(q)
+                    w, c, _ = time_runs(lambda q=q, probe=probe: probe(q) and 0, repeat, before)
+                    walls += w
+                    cpus += c
+                    per_query.append({"query": q} | summary(w, c))
+                out[name] = summary(walls, cpus) | {"per_query": per_query}
             except Exception as exc:  # noqa: BLE001
                 out[name] = {"error": f"{type(exc).__name__}: {exc}"}
     finally:
@@ -1354,6 +1387,13 @@ def corpus_tables(name: str, c: dict[str, Any]) -> list[str]:
             lines.append(f"| `{label_q}` | {first['kind']} | {total} | " + " | ".join(cells) + f" | {', '.join(differ)} |")
         lines += ["", "(the naive analyzer misses phrases, Traditional input and words cut otherwise; FTS5's "
                   "spaced phrase ignores the order of its pieces: those counts are expected to differ)"]
+    views = [(backend, r["views"]) for backend, r in c["backends"].items() if isinstance(r.get("views"), dict)]
+    if views:
+        lines += ["", "| research view (cold, all view queries) | " + " | ".join(f"{b} p50 / p95 ms (CPU p95)" for b, _ in views)
+                  + " |", "|---|" + "---:|" * len(views)]
+        for name in dict.fromkeys(k for _, v in views for k in v):
+            lines.append(f"| {name} | " + " | ".join(
+                f"{cell(v.get(name), 'p50_ms')} / {cell(v.get(name), 'p95_ms')} ({cell(v.get(name), 'cpu_p95_ms')})" for _, v in views) + " |")
     fails = [(f"{backend}/{part}", v["error"]) for backend, r in c["backends"].items()
              for part, v in r.items() if isinstance(v, dict) and "error" in v]
     fails += [(f"baseline {k}", v["error"]) for k, v in c["baselines"].items() if isinstance(v, dict) and "error" in v]

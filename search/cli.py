@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from search import cli_insight, integrity
+from search import cli_insight, integrity, research_cli
 from search.backends import NAMES as BACKENDS
 from search.backends import BackendError
 from search.engine import BadRequest, IndexMissing, SearchEngine, SearchRequest
@@ -118,6 +118,7 @@ def index_cmd(
 @click.option("--sort", type=click.Choice(list(SORTS)), default="relevance", show_default=True)
 @click.option("--no-type-prior", is_flag=True, help="Do not rank CPPCC documents first for CPPCC vocabulary.")
 @click.option("--no-expand", is_flag=True, help="Search the typed words only, without their synonyms.")
+@click.option("--group", type=click.Choice(["article"]), default=None, help="One entry per article (its best paragraphs).")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
 @index_dir_option
 @click.pass_context
@@ -138,6 +139,7 @@ def search_cmd(
     sort: str,
     no_type_prior: bool,
     no_expand: bool,
+    group: str | None,
     as_json: bool,
     index_dir: str | None,
 ) -> None:
@@ -159,16 +161,21 @@ def search_cmd(
         sort=sort,
         type_prior=not no_type_prior,
         expand=not no_expand,
+        group=group or "",
     )
     engine = _engine(settings, index_dir)
     try:
         result = engine.search(request)
+        if as_json:
+            extra = research_cli.group_json(engine, request) if group else {}
+            click.echo(json.dumps(result.to_dict() | extra, ensure_ascii=False, indent=1))
+            return
+        if group:
+            research_cli.echo_groups(engine, request, _terminal)
+            return
     except (QuerySyntaxError, BadRequest, IndexMissing) as exc:
         raise click.ClickException(str(exc)) from None
     _warn_fallback(engine)
-    if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
-        return
     click.echo(f"{result.total} paragraphs ({result.elapsed_ms:.0f} ms), page {page} of {result.pages}")
     for notice in result.notices:
         click.echo(f"注意：{notice}")
@@ -343,6 +350,9 @@ main.add_command(cli_insight.figures_cmd)
 main.add_command(cli_insight.compare_cmd)
 main.add_command(cli_insight.related_cmd)
 
+
+main.add_command(research_cli.trend_cmd)
+main.add_command(research_cli.kwic_cmd)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

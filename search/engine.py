@@ -66,6 +66,7 @@ __all__ = [
     "FacetValue",
     "HeldMatches",
     "Hit",
+    "MatchSet",
     "IndexMissing",
     "QuerySyntaxError",
     "SearchEngine",
@@ -539,6 +540,22 @@ class SearchEngine:
             total_mask, _ = count_facets(st.columns, self._matches(st, parsed), self._filter(request))
             yield st, total_mask
 
+    @contextmanager
+    def match_set(self, request: SearchRequest) -> Iterator[MatchSet]:
+        """The whole filtered match set of a request (no paging, no snippets), for views that
+        count or list every match (search.research): its docnums and the store and columns
+        of the generation it came from, held open until the block ends.
+
+        The same matches as `search` on every backend (the engine's own match path)."""
+        check_request(replace(request, page=1, per_page=1), self.max_per_page)
+        parsed = parse(request.query)
+        with self._use() as st:
+            corpus = st.columns.live.copy()
+            for m in self._filter(request).masks(st.columns).values():
+                corpus &= m
+            mask = self._matches(st, parsed) & corpus
+            yield MatchSet(self, st, request, parsed, mask, corpus)
+
     # documents -----------------------------------------------------------------
 
     @staticmethod
@@ -608,6 +625,35 @@ class SearchEngine:
                 if self._opened.users == 0:
                     self._opened.close()
             self._opened = None
+
+
+class MatchSet:
+    """What `SearchEngine.match_set` yields: valid only inside its `with` block.
+
+    `mask` marks the live paragraphs the request matches (query and filters), `corpus`
+    those that pass the filters alone (the denominator of shares); `docs` lists the
+    matches by docnum. `columns` and `store` are the generation's facet columns and
+    paragraph data (text, search keys, articles).
+    """
+
+    def __init__(
+        self, engine: SearchEngine, st: _Opened, request: SearchRequest, parsed: ParsedQuery,
+        mask: np.ndarray, corpus: np.ndarray,
+    ) -> None:  # fmt: skip
+        self._engine, self._st = engine, st
+        self.request, self.parsed = request, parsed
+        self.mask, self.corpus = mask, corpus
+        self.docs = np.flatnonzero(mask)
+        self.columns: Columns = st.columns
+        self.store: Store = st.store
+
+    def ranked(self, limit: int | None = None) -> list[tuple[int, float]]:
+        """(docnum, score) of the matches in the request's sort order, as `search` ranks them."""
+        return self._engine._ordered(self._st, self.parsed, self.mask, self.request, limit)
+
+    def hit(self, docnum: int, score: float = 0.0) -> Hit:
+        """The paragraph as a search hit, its snippet highlighted for the query."""
+        return self._engine._hit(self._st, docnum, score, self.parsed.highlight_keys(), True)
 
 
 class HeldMatches(Iterator[Hit]):

@@ -9,6 +9,7 @@ from search.facets import FACETS, FacetValue
 
 FACET_FIELDS = FACETS
 SORTS = ("relevance", "newest", "oldest")
+GROUPS = ("", "article")  # one row per paragraph, or per article (search.research)
 # The columns of an exported paragraph (CLI export, /search.csv): a hit without its snippet.
 EXPORT_COLUMNS = (
     "id", "article_id", "title", "province", "city", "district", "year", "delivered", "doc_type",
@@ -51,6 +52,7 @@ class SearchRequest:
     sort: str = "relevance"  # one of SORTS
     type_prior: bool = True  # CPPCC documents first when the query is CPPCC vocabulary (search.ranking)
     expand: bool = True  # a word also finds its synonyms (search.synonyms)
+    group: str = ""  # one of GROUPS: "article" lists articles (search.research.group_articles)
 
 
 @dataclass(frozen=True)
@@ -226,6 +228,8 @@ def check_request(request: SearchRequest, max_per_page: int) -> None:
         raise BadRequest(f"每页条数必须在 1 到 {max_per_page} 之间，而不是 {request.per_page!r}。")
     if request.sort not in SORTS:
         raise BadRequest(f"排序方式只能是 {'、'.join(SORTS)} 之一，而不是 {request.sort!r}。")
+    if request.group not in GROUPS:
+        raise BadRequest(f"分组方式只能是 article 或不分组，而不是 {request.group!r}。")
     for y in (*request.years, request.year_from, request.year_to):
         if y is not None and not YEAR_MIN <= y <= YEAR_MAX:
             raise BadRequest(f"年份 {y!r} 超出范围（{YEAR_MIN}–{YEAR_MAX}）。")

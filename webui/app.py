@@ -22,6 +22,7 @@ from search.snippets import escape_text
 
 from .insight import bp as insight_bp
 from .params import BadParameter, Links, parse_request
+from .research import bp as research_bp
 from .views import bp
 
 CONTENT_SECURITY_POLICY = (
@@ -149,6 +150,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         budget.end()
 
     app.register_blueprint(insight_bp)  # /figures, /compare, /api/related
+    app.register_blueprint(research_bp)  # /trend, /kwic, /p/<id> and citations
     # plain text with each lost character (〓) as a labelled placeholder (table of contents)
     app.add_template_filter(lambda text: Markup(escape_text(text)), "lost")
     register_error_handlers(app)

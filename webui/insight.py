@@ -21,7 +21,7 @@ from search.figures import UnknownMetric, load_rules
 from search.related import ParagraphNotFound, related
 
 from . import params
-from .charts import sparkline
+from .sparkline import sparkline
 from .views import _cell, get_engine, get_settings
 
 bp = Blueprint("insight", __name__)

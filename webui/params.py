@@ -19,7 +19,7 @@ from urllib.parse import quote_plus
 
 from search.engine import SORTS, SearchRequest
 from search.query import MAX_QUERY_LENGTH
-from search.results import YEAR_MAX, YEAR_MIN
+from search.results import GROUPS, YEAR_MAX, YEAR_MIN
 
 # URL argument -> SearchRequest field, in the order arguments are written into URLs.
 FILTER_ARGS: dict[str, str] = {
@@ -142,6 +142,9 @@ def parse_request(args: MultiArgs, *, per_page: int = 20, max_per_page: int = 10
 
     type_prior = _switch(args, "type_prior", "按文档类型优先")
     expand = _switch(args, "expand", "同时搜索同义词")
+    group = (args.get("group") or "").strip()
+    if group not in GROUPS:
+        raise BadParameter(f"参数 group（分组）只能是 article，收到的是 {group!r}。")
 
     return SearchRequest(
         query=query,
@@ -159,6 +162,7 @@ def parse_request(args: MultiArgs, *, per_page: int = 20, max_per_page: int = 10
         sort=sort,
         type_prior=type_prior,
         expand=expand,
+        group=group,
     )
 
 
@@ -190,6 +194,8 @@ def request_args(req: SearchRequest, *, per_page: int = 20) -> list[tuple[str, s
         pairs.append(("type_prior", "0"))
     if not req.expand:
         pairs.append(("expand", "0"))
+    if req.group:
+        pairs.append(("group", req.group))
     if req.per_page != per_page:
         pairs.append(("per_page", str(req.per_page)))
     if req.page != 1:

@@ -18,8 +18,9 @@ from .params import FILTER_ARGS, REGION_ARGS, Links
 # folds the rest under "更多" (a <details>, so it works without JavaScript).
 FACET_SHOWN = 10
 FACET_SLACK = 3
-# Up to this many years, each histogram column carries its count and year; beyond, decade ticks.
-HISTOGRAM_LABELLED = 15
+# Up to this many years, each histogram column carries its count and year (a 4-digit year
+# needs ~30 px: eight fit the sidebar); beyond, ticks every 5 years (10 beyond 30 years).
+HISTOGRAM_LABELLED = 8
 # Levels read top-down, as the region tree does; a level outside this list follows by count.
 LEVEL_ORDER = ("全国", "省级", "市级", "县级")
 # The label of each filter, on its chip and in the "no results" hints.

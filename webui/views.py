@@ -28,6 +28,7 @@ from search.engine import (
 )
 from search.limits import MAX_DEPTH
 from search.query import parse as parse_query
+from search.research import GroupPage, group_articles
 from search.results import EXPORT_COLUMNS
 from search.roles import LABELS as ROLE_LABELS
 from search.settings import Settings
@@ -102,7 +103,8 @@ def search() -> str:
                 unfiltered_total = engine.search(replace(params.unfiltered(req), per_page=1)).total
         except budget.OverBudget:
             relax, unfiltered_total = [], None
-    return render_search(page, relax=relax, unfiltered_total=unfiltered_total)
+    groups = group_articles(engine, req) if req.group == "article" else None
+    return render_search(page, relax=relax, unfiltered_total=unfiltered_total, groups=groups)
 
 
 def render_search(
@@ -111,6 +113,7 @@ def render_search(
     relax: Sequence[tuple[sidebar.Chip, int]] = (),
     unfiltered_total: int | None = None,
     query_error: str = "",
+    groups: GroupPage | None = None,
 ) -> str:
     """The search page's HTML for a SearchPage: sidebar, chips, hits; no engine call here."""
     req = page.request
@@ -134,13 +137,20 @@ def render_search(
         unfiltered_total=unfiltered_total,
         sorts=[(key, SORT_LABELS.get(key, key)) for key in SORTS],
         per_page_choices=per_page_choices(),
+        groups=groups,
     )
 
 
 @bp.get("/api/search")
 def api_search() -> Response:
-    """The search page as JSON: exactly SearchPage.to_dict()."""
-    return jsonify(get_engine().search(parse_search_args()).to_dict())
+    """The search page as JSON: exactly SearchPage.to_dict(); with group=article, plus the
+    page of articles ("groups") and their number ("articles_total")."""
+    req = parse_search_args()
+    out = get_engine().search(req).to_dict()
+    if req.group == "article":
+        gp = group_articles(get_engine(), req)
+        out |= {"group": "article", "articles_total": gp.total, "groups": [g.to_dict() for g in gp.groups]}
+    return jsonify(out)
 
 
 def _csv_line(values: list[Any]) -> str:
@@ -226,7 +236,10 @@ def document(article_id: str) -> str:
 @bp.get("/api/doc/<article_id>")
 def api_document(article_id: str) -> Response:
     query = (request.args.get("q") or "").strip()[: params.MAX_QUERY_CHARS]
-    return jsonify(get_engine().document(article_id, query=query).to_dict())
+    from .research import cite  # research builds on this module
+
+    doc = get_engine().document(article_id, query=query)
+    return jsonify(doc.to_dict() | {"citation": cite(doc.article).to_dict()})
 
 
 @bp.get("/articles")

@@ -55,3 +55,33 @@
     });
   }
 })();
+
+// 引用: copy a citation with one click (the text stays selectable without JavaScript).
+(function () {
+  "use strict";
+  function copied(button) {
+    button.classList.add("is-done");
+    button.textContent = "已复制";
+    setTimeout(function () { button.classList.remove("is-done"); button.textContent = "复制"; }, 2000);
+  }
+  document.addEventListener("click", function (ev) {
+    var button = ev.target.closest ? ev.target.closest("button[data-copy]") : null;
+    if (!button) return;
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    if (!source) return;
+    var text = source.textContent;
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () { copied(button); }, function () { fallback(); });
+    } else {
+      fallback();
+    }
+    function fallback() {
+      var range = document.createRange();
+      range.selectNodeContents(source);
+      var sel = window.getSelection();
+      sel.removeAllRanges();
+      sel.addRange(range);
+      try { if (document.execCommand("copy")) copied(button); } catch (e) { /* the text stays selected */ }
+    }
+  });
+})();

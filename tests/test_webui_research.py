@@ -1,0 +1,213 @@
+"""The research pages through Flask's test client and the CLI twins, over the sample index:
+each page, its JSON and CSV twins and the CLI say the same thing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from html import unescape
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from click.testing import CliRunner
+
+from search import research
+from search.cli import main
+from search.engine import SearchEngine, SearchRequest
+from search.settings import Settings
+from webui.app import create_app
+
+
+@pytest.fixture(scope="module")
+def app(sample_index: Path):
+    return create_app(Settings().with_index(sample_index))
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+def cli_json(sample_index: Path, *args: str) -> dict:
+    result = CliRunner().invoke(main, [*args, "--json", "--index-dir", str(sample_index)])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def csv_rows(resp) -> list[list[str]]:
+    text = resp.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:])))
+
+
+def args_of(url: str) -> list[tuple[str, str]]:
+    return parse_qsl(urlsplit(unescape(url)).query)
+
+
+# results by article -------------------------------------------------------------------
+
+
+def test_group_article_json_adds_groups_and_keeps_paragraph_facets(client, sample_index: Path) -> None:
+    plain = client.get("/api/search?q=协商&per_page=2").get_json()
+    grouped = client.get("/api/search?q=协商&per_page=2&group=article").get_json()
+    assert plain["facets"] == grouped["facets"] and plain["total"] == grouped["total"]
+    assert ["group", "articles_total", "groups"] == list(grouped)[-3:]
+    g = grouped["groups"][0]
+    assert ["article_id", "title", "province", "city", "district", "year", "doc_type", "matches", "hits"] == list(g)
+    assert 1 <= len(g["hits"]) <= 3 and all(h["article_id"] == g["article_id"] for h in g["hits"])
+    per_article: dict[str, int] = {}
+    for h in client.get("/api/search?q=协商&per_page=100").get_json()["hits"]:
+        per_article[h["article_id"]] = per_article.get(h["article_id"], 0) + 1
+    assert len(per_article) == grouped["articles_total"]
+    assert all(per_article[x["article_id"]] == x["matches"] for x in grouped["groups"])
+    assert grouped == cli_json(sample_index, "search", "协商", "--per-page", "2", "--group", "article")
+
+
+def test_group_article_page_lists_articles_and_its_links_keep_the_mode(client) -> None:
+    html = client.get("/search?q=协商&group=article&per_page=2").get_data(as_text=True)
+    articles = re.findall(r'<li class="hit group" data-article="([^"]+)"', html)
+    assert 2 == len(articles) and len(set(articles)) == 2
+    assert "筛选项中的数字仍是段落数" in html
+    sort_link = re.search(r'<a class="sort" href="([^"]+)" data-sort="newest"', html).group(1)
+    assert ("group", "article") in args_of(sort_link)
+    page2 = re.search(r'<a rel="next" href="([^"]+)"', html).group(1)
+    assert {("group", "article"), ("page", "2")} <= set(args_of(page2))
+    back = re.search(r'<a href="([^"]+)" data-group="">按段落</a>', html).group(1)
+    assert ("group", "article") not in args_of(back)
+    assert 400 == client.get("/search?q=协商&group=paragraph").status_code
+
+
+# trends ----------------------------------------------------------------------------
+
+
+def test_trend_json_csv_cli_and_page_agree(client, sample_index: Path, engine: SearchEngine) -> None:
+    d = client.get("/api/trend?q=协商,数字化&province=山东省").get_json()
+    expected = research.trend(engine, SearchRequest(provinces=("山东省",)), ("协商", "数字化")).to_dict()
+    assert expected == d
+    assert ["协商", "数字化"] == d["queries"] and ["year"] == d["by"]
+    assert d == cli_json(sample_index, "trend", "协商", "数字化", "--province", "山东省")
+    rows = csv_rows(client.get("/trend.csv?q=协商,数字化&province=山东省"))
+    assert ["query", "year", "articles", "paragraphs", "articles_total", "share"] == rows[0]
+    assert [[str(v) for v in r.values()] for r in d["rows"]] == rows[1:]
+    html = client.get("/trend?q=协商,数字化&province=山东省").get_data(as_text=True)
+    assert html.count('<svg class="chart') == 2  # wide and narrow
+    for r in d["rows"]:
+        assert f'data-year="{r["year"]}"' in html
+    assert "省份：</span>山东省" in html  # the filter is shown and removable
+
+
+def test_trend_by_province_tiles_link_to_the_province(client) -> None:
+    d = client.get("/api/trend?q=协商&by=province").get_json()
+    assert ["query", "province", "articles", "paragraphs", "articles_total", "share"] == list(d["rows"][0])
+    html = client.get("/trend?q=协商&by=province").get_data(as_text=True)
+    tiles = dict((unescape(p), unescape(h)) for h, p in re.findall(r'<a class="tile" href="([^"]+)" data-province="([^"]+)"', html))
+    assert set(tiles) == {r["province"] for r in d["rows"]}
+    assert [("q", "协商"), ("province", "山东省")] == args_of(tiles["山东省"])
+    assert 'data-province="北京市"' in html and "北京市：无文章" in html  # every province has its square
+
+
+def test_trend_by_year_and_province_table(client) -> None:
+    d = client.get("/api/trend?q=协商&by=year,province").get_json()
+    assert d["by"] == ["year", "province"]
+    html = client.get("/trend?q=协商&by=province,year").get_data(as_text=True)
+    for r in d["rows"]:
+        assert f'{r["articles"]}/{r["articles_total"]}</td>' in html
+
+
+@pytest.mark.parametrize(
+    ("url", "part"),
+    [("/api/trend?q=a,b,c,d,e", "最多比较 4"), ("/api/trend?q=协商&by=city", "by"), ("/api/trend?q=", "至少一个"),
+     ("/trend.csv?q=协商&measure=x", "measure"), ("/api/trend?q=协商&year=abc", "year")],
+)  # fmt: skip
+def test_trend_refuses_bad_arguments_with_a_reason(client, url: str, part: str) -> None:
+    resp = client.get(url)
+    assert 400 == resp.status_code and part in resp.get_json()["error"]
+
+
+@pytest.mark.parametrize("by", ["year", "province", "year,province"])
+def test_trend_page_escapes_the_queries_in_text_and_svg(client, by: str) -> None:
+    html = client.get("/trend", query_string={"q": '<b>协商</b>,"x"&', "by": by}).get_data(as_text=True)
+    assert "<b>" not in html and "&lt;b&gt;协商&lt;/b&gt;" in html
+
+
+def test_trend_page_without_a_query_explains_itself(client) -> None:
+    resp = client.get("/trend")
+    assert 200 == resp.status_code and "输入一至四个检索词" in resp.get_data(as_text=True)
+
+
+# concordance ------------------------------------------------------------------------
+
+
+def test_kwic_json_csv_cli_and_page_agree(client, sample_index: Path) -> None:
+    d = client.get("/api/kwic?q=协商&width=15&sort=left&per_page=10&page=2").get_json()
+    assert ["query", "total", "paragraphs", "page", "per_page", "width", "sort", "truncated", "lines"] == list(d)
+    assert (2, 10, 15, "left") == (d["page"], d["per_page"], d["width"], d["sort"])
+    line = d["lines"][0]
+    assert ["left", "match", "right", "paragraph_id", "article_id", "year", "province", "city", "district"] == list(line)[:9]
+    assert d == cli_json(sample_index, "kwic", "协商", "--width", "15", "--sort", "left", "--per-page", "10", "--page", "2")
+    rows = csv_rows(client.get("/kwic.csv?q=协商&width=15&sort=left"))
+    assert list(research.KWIC_CSV_COLUMNS) == rows[0] and d["total"] == len(rows) - 1
+    assert [line[k] or "" for k in ("left", "match", "right")] == rows[11][:3]
+    html = client.get("/kwic?q=协商&width=15&sort=left&page=2&per_page=10").get_data(as_text=True)
+    ids = re.findall(r'<li class="kwic-line" data-paragraph="([^"]+)"', html)
+    assert [x["paragraph_id"] for x in d["lines"]] == ids
+    # each line links to its paragraph; the sort links keep width and filters, drop the page
+    article, position = line["paragraph_id"].rsplit("-p", 1)
+    assert f'href="/doc/{article}?q=%E5%8D%8F%E5%95%86#p{position}"' in html
+    right = re.search(r'<a class="sort" href="([^"]+)" data-sort="right"', html).group(1)
+    assert {("q", "协商"), ("width", "15"), ("sort", "right"), ("per_page", "10")} == set(args_of(right))
+
+
+@pytest.mark.parametrize(
+    ("url", "part"),
+    [("/api/kwic?q=协商&width=9", "10–40"), ("/api/kwic?q=协商&width=x", "width"), ("/api/kwic?q=协商&sort=newest", "排序"),
+     ("/api/kwic?q=", "需要检索词"), ("/kwic.csv?q=%22", "引号")],
+)  # fmt: skip
+def test_kwic_refuses_bad_arguments_with_a_reason(client, url: str, part: str) -> None:
+    resp = client.get(url)
+    assert 400 == resp.status_code, resp.get_data(as_text=True)
+    assert part in resp.get_json()["error"]
+
+
+def test_kwic_html_escapes_the_text(client) -> None:
+    html = client.get("/kwic?q=" + "<b>协商</b>").get_data(as_text=True)
+    assert "<b>协商</b>" not in html
+
+
+# citations and permalinks --------------------------------------------------------------
+
+
+def test_doc_json_carries_its_citation(client) -> None:
+    d = client.get("/api/doc/002_d20d80895677d984-1").get_json()
+    c = d["citation"]
+    assert ["gbt7714", "bibtex"] == list(c)
+    assert re.fullmatch(
+        r"政协济南市市中区委员会\. 中国人民政治协商会议第十届济南市市中区委员会常务委员会工作报告\[EB/OL\]\. "
+        r"\(2025-01-07\)\[\d{4}-\d\d-\d\d\]\. http://localhost/doc/002_d20d80895677d984-1\.",
+        c["gbt7714"],
+    )
+    assert c["bibtex"].startswith("@misc{cppcc2024") and "url = {http://localhost/doc/002_d20d80895677d984-1}" in c["bibtex"]
+
+
+def test_every_hit_and_the_document_offer_a_citation(client) -> None:
+    html = client.get("/search?q=协商&per_page=5").get_data(as_text=True)
+    hits = re.findall(r'<a href="/doc/([^"?]+)\?q=[^"#]*#p(\d+)">', html)
+    gb = re.findall(r'<p class="cite-text" id="cite-gb-([^"]+)">(.*?)</p>', html)
+    assert 5 == len(gb)
+    for (article, position), (box, text) in zip(hits, gb, strict=True):
+        assert f"{article}-p{position}" == box
+        assert unescape(text).endswith(f"http://localhost/doc/{article}#p{position}.")
+    doc = client.get("/doc/002_d20d80895677d984-1").get_data(as_text=True)
+    assert 'id="cite-gb-doc"' in doc and 'data-copy="cite-bib-doc"' in doc
+
+
+def test_paragraph_permalink_redirects_to_the_paragraph(client, engine: SearchEngine) -> None:
+    hit = engine.search(SearchRequest(query="协商", per_page=1)).hits[0]
+    resp = client.get(f"/p/{hit.id}")
+    assert 302 == resp.status_code
+    assert resp.headers["Location"] == f"/doc/{hit.article_id}#p{hit.position}"
+    assert 404 == client.get(f"/p/{hit.article_id}-p99999").status_code
+    assert 404 == client.get("/p/nothing").status_code
