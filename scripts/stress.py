@@ -116,11 +116,13 @@ class Stats:
         self.times: list[float] = []
         self.over_budget = 0  # 503 answers saying the query is too broad
         self.slow = 0  # answers later than budget + 1 s
+        self.slow_csv = 0  # of which CSV downloads (megabytes to send: transfer, not work)
+        self.slowest: list[tuple[float, str]] = []
         self.budget = budget
         self.csv_ok = 0
         self.csv_bad: list[str] = []
 
-    def add(self, status: str, seconds: float, body: bytes) -> None:
+    def add(self, status: str, seconds: float, body: bytes, path: str = "") -> None:
         with self.lock:
             self.status[status] += 1
             self.times.append(seconds)
@@ -128,6 +130,8 @@ class Stats:
                 self.over_budget += 1
             if seconds > self.budget + 1:
                 self.slow += 1
+                self.slow_csv += path.startswith("/search.csv")
+            self.slowest = sorted([*self.slowest, (seconds, f"{status} {len(body)} B {path[:90]}")], reverse=True)[:5]
 
     def pct(self, p: float) -> float:
         t = sorted(self.times)
@@ -155,7 +159,7 @@ def worker(stop: threading.Event, make, stats: Stats, port: int, limit: list[int
             body, status = b"", ("timeout" if isinstance(exc, TimeoutError | socket.timeout) else type(exc).__name__)
             conn.close()
             conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
-        stats.add(status, time.perf_counter() - t0, body)
+        stats.add(status, time.perf_counter() - t0, body, path)
     conn.close()
 
 
@@ -223,6 +227,7 @@ def main() -> None:
     hard_stop.daemon = True
     hard_stop.start()
     rows: list[tuple] = []
+    slowest: list[str] = []
     try:
         for _ in range(600):
             try:
@@ -249,9 +254,10 @@ def main() -> None:
             n = sum(stats.status.values())
             five = sum(v for k, v in stats.status.items() if k.startswith("5")) - stats.over_budget
             rows.append((name, n, f"{n / (time.monotonic() - t0):.0f}", " ".join(f"{k}:{v}" for k, v in sorted(stats.status.items())),
-                         five, stats.over_budget, stats.slow, f"{stats.pct(0.5):.0f}", f"{stats.pct(0.99):.0f}",
+                         five, stats.over_budget, f"{stats.slow} ({stats.slow_csv} CSV)", f"{stats.pct(0.5):.0f}", f"{stats.pct(0.99):.0f}",
                          f"{before:.0f} → {after:.0f}", f"{peak[0]:.0f}", note))  # fmt: skip
             peak[0] = after
+            slowest.extend(f"{name}: {sec:.2f} s {what}" for sec, what in stats.slowest)
 
         t0, before = time.monotonic(), rss_mb(server.pid)
         fz = run_phase("fuzz", lambda r: fuzz_request(r, ids), a.fuzz_connections, a.fuzz, 900, port, a.budget)
@@ -315,6 +321,7 @@ def main() -> None:
     lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
     lines.append(f"\nServer: waitress {a.threads} threads, budget {a.budget:g} s; index {a.index_dir}; "
                  f"tracebacks in the server log: {tracebacks}.")  # fmt: skip
+    lines += ["", "Slowest answers per phase:", *(f"- {s}" for s in slowest)]
     table = "\n".join(lines)
     print(table)
     if a.out:

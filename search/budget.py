@@ -15,11 +15,14 @@ produced after the view has returned.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import TypeVar
 
 from search.results import SearchError
+
+T = TypeVar("T")
 
 DEFAULT_SECONDS = 5.0
 
@@ -82,3 +85,16 @@ def check() -> None:
     deadline = _current.get()
     if deadline is not None and time.monotonic() > deadline.ends:
         deadline.check()
+
+
+def checked(items: Iterable[T], every: int = 256) -> Iterator[T]:
+    """The items, checking the budget before the first and then every `every` of them:
+    ``for d in budget.checked(docs.tolist()): ...`` bounds a loop over a match set."""
+    deadline = _current.get()
+    if deadline is None:
+        yield from items
+        return
+    for i, item in enumerate(items):
+        if i % every == 0:
+            deadline.check()
+        yield item

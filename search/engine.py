@@ -117,14 +117,6 @@ class _Opened:
         self.store.close()
 
 
-def _in_time(i: int) -> bool:
-    """True, after checking the request's budget if i is a multiple of 256 (the i-th step
-    of a loop: a filter clause in a comprehension)."""
-    if not i & 255:
-        budget.check()
-    return True
-
-
 def _mask(size: int, docs: np.ndarray) -> np.ndarray:
     m = np.zeros(size, dtype=bool)
     if len(docs):
@@ -264,7 +256,7 @@ class SearchEngine:
             docs = docs[np.isin(docs, self._piece(st, p))]
         if t.spaced and len(docs):
             pattern, key = t.pattern, st.store.key
-            docs = np.fromiter((d for i, d in enumerate(docs.tolist()) if _in_time(i) and pattern.search(key(d))), dtype=np.int64)
+            docs = np.fromiter((d for d in budget.checked(docs.tolist()) if pattern.search(key(d))), dtype=np.int64)
         return _mask(size, docs)
 
     def _matches(self, st: _Opened, parsed: ParsedQuery) -> np.ndarray:
@@ -466,7 +458,7 @@ class SearchEngine:
                 ranked = self._ordered(st, parsed, total_mask, request, first + request.per_page) if first < total else []
             keys = parsed.highlight_keys()
             budget.check()
-            hits = tuple(self._hit(st, d, s, keys, True) for d, s in ranked[first:] if _in_time(0))
+            hits = tuple(self._hit(st, d, s, keys, True) for d, s in budget.checked(ranked[first:], every=1))
             type_prior = self._priors(st, parsed, request).type_prior if total else ()
             suggested = self._suggestions(st, parsed, request) if not total and parsed.groups else ()
         return SearchPage(
@@ -593,9 +585,7 @@ class SearchEngine:
             matched = self._matches(st, parsed) if not parsed.is_empty else np.zeros(st.columns.size, dtype=bool)
             keys = parsed.highlight_keys()
             paragraphs = []
-            for docnum in docs.tolist():
-                if docnum % 64 == 0:
-                    budget.check()
+            for docnum in budget.checked(docs.tolist(), every=64):
                 text = st.store.text(docnum)
                 is_match = bool(matched[docnum])
                 paragraphs.append(

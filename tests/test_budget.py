@@ -140,3 +140,16 @@ def test_each_cap_is_a_clear_400_on_the_page_and_the_api(sample_index: Path, url
     assert 400 == page.status_code and says in page.get_data(as_text=True)
     api = client.get("/api" + url)
     assert 400 == api.status_code and says in api.get_json()["error"]
+
+
+def test_checked_loops_stop_once_the_budget_is_spent() -> None:
+    items = list(range(1000))
+    assert items == list(budget.checked(items))  # no budget open: every item
+    with budget.limit(60):
+        assert items == list(budget.checked(items, every=10))
+    with budget.limit(SPENT):
+        seen = []
+        with pytest.raises(budget.OverBudget):
+            for i in budget.checked(items, every=10):
+                seen.append(i)
+        assert seen == []  # checked before the first item

@@ -164,7 +164,7 @@ def test_kwic_json_csv_cli_and_page_agree(client, sample_index: Path) -> None:
 @pytest.mark.parametrize(
     ("url", "part"),
     [("/api/kwic?q=协商&width=9", "10–40"), ("/api/kwic?q=协商&width=x", "width"), ("/api/kwic?q=协商&sort=newest", "排序"),
-     ("/api/kwic?q=", "需要检索词"), ("/kwic.csv?q=%22", "引号")],
+     ("/api/kwic?q=", "需要检索词"), ("/kwic.csv?q=协商&width=41", "10–40")],
 )  # fmt: skip
 def test_kwic_refuses_bad_arguments_with_a_reason(client, url: str, part: str) -> None:
     resp = client.get(url)
