@@ -523,12 +523,13 @@ class SearchEngine:
         """The current generation held for the block, with the mask of the live paragraphs
         the request's query and filters select (every live one without a request): for
         views built on the store (search.figures, search.compare, search.related)."""
+        budget.check()
         with self._use() as st:
             if request is None:
                 yield st, st.columns.live
                 return
             check_request(replace(request, page=1, per_page=1), self.max_per_page)
-            parsed = parse(request.query)
+            parsed, _ = self._parse(request)
             total_mask, _ = count_facets(st.columns, self._matches(st, parsed), self._filter(request))
             yield st, total_mask
 
@@ -540,7 +541,8 @@ class SearchEngine:
 
         The same matches as `search` on every backend (the engine's own match path)."""
         check_request(replace(request, page=1, per_page=1), self.max_per_page)
-        parsed = parse(request.query)
+        parsed, _ = self._parse(request)  # the search page's semantics: synonyms, limits
+        budget.check()
         with self._use() as st:
             corpus = st.columns.live.copy()
             for m in self._filter(request).masks(st.columns).values():

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from search import budget
 from search.analysis import is_searchable
 from search.segment import segmenter
 from search.snippets import snippet
@@ -151,7 +152,7 @@ def related(engine: Any, paragraph_id: str, limit: int = LIMIT) -> tuple[tuple[s
         seen = [_shingles(key)]
         out: list[Related] = []
         words = [w for w, _ in terms]
-        for d in cands.tolist():
+        for d in budget.checked(cands.tolist()):
             k = store.key(d)
             sh = _shingles(k)
             if any(_jaccard(sh, s) >= NEAR_DUPLICATE for s in seen):

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from search import budget
 from search.engine import BadRequest, Hit, SearchEngine, SearchRequest
 from search.facets import NO_YEAR
 
@@ -359,7 +360,7 @@ def concordance(
         occ_e: list[int] = []
         sort_keys: list[str] = []
         truncated = False
-        for d in ms.docs.tolist():
+        for d in budget.checked(ms.docs.tolist()):
             if len(occ_doc) >= KWIC_MAX_OCCURRENCES:
                 truncated = True
                 break

@@ -153,3 +153,10 @@ def test_checked_loops_stop_once_the_budget_is_spent() -> None:
             for i in budget.checked(items, every=10):
                 seen.append(i)
         assert seen == []  # checked before the first item
+
+
+@pytest.mark.parametrize("url", ["/api/kwic?q=协商", "/api/trend?q=协商", "/api/search?q=协商&group=article", "/api/figures?metric=提案"])
+def test_the_research_views_answer_a_spent_budget_with_a_503(spent_app, url: str) -> None:
+    resp = spent_app.test_client().get(url)
+    assert 503 == resp.status_code, resp.get_data(as_text=True)[:200]
+    assert "检索范围太大" in resp.get_json()["error"]
