@@ -17,6 +17,7 @@ The factors and lists live in search/data/ranking.toml.
 from __future__ import annotations
 
 import tomllib
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -82,6 +83,19 @@ class QueryPriors:
     type_prior: tuple[str, ...] = ()  # the CPPCC words that made CPPCC documents come first
 
 
+_CPPCC_ARTICLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _cppcc_articles(store: object, types: frozenset[str] | tuple[str, ...]) -> np.ndarray:
+    """Per article of the store: is it a CPPCC document type (computed once per store)."""
+    cached = _CPPCC_ARTICLES.get(store)
+    if cached is None or cached[0] != types:
+        articles = store.articles  # type: ignore[attr-defined]
+        flags = np.fromiter((a.doc_type in types for a in articles), dtype=bool, count=len(articles))
+        cached = _CPPCC_ARTICLES[store] = (types, flags)
+    return cached[1]
+
+
 def query_priors(
     store: object,
     pieces: tuple[str, ...],
@@ -100,21 +114,20 @@ def query_priors(
     cppcc = rules.cppcc_words(pieces) if type_prior else ()
     cppcc_article = None
     if cppcc:
-        cppcc_article = np.fromiter(
-            (a.doc_type in rules.cppcc_types for a in store.articles), dtype=bool, count=len(store.articles)  # type: ignore[attr-defined]
-        )
+        cppcc_article = _cppcc_articles(store, rules.cppcc_types)
         article = np.asarray(store.col("article"))  # type: ignore[attr-defined]
-    known: dict[int, bool] = {}  # heading docnum -> holds a query piece
+    # per heading docnum: -1 not looked at yet, 0 holds no query piece, 1 holds one
+    known = np.full(len(section), -1, dtype=np.int8)
 
     def holds(headings: np.ndarray) -> np.ndarray:
-        todo = np.unique(headings[headings >= 0])
-        todo = todo[[int(h) not in known for h in todo]] if known else todo
+        present = headings >= 0
+        todo = np.unique(headings[present])
+        todo = todo[known[todo] < 0]
         if len(todo):
-            found = set()
+            known[todo] = 0
             for w in words or pieces:
-                found.update(store.keys_containing(todo, w).tolist())  # type: ignore[attr-defined]
-            known.update((int(h), int(h) in found) for h in todo)
-        return np.fromiter((h >= 0 and known[int(h)] for h in headings.tolist()), dtype=bool, count=len(headings))
+                known[store.keys_containing(todo, w)] = 1  # type: ignore[attr-defined]
+        return present & (known[np.where(present, headings, 0)] == 1)
 
     def boost(docs: np.ndarray) -> np.ndarray:
         docs = np.asarray(docs, dtype=np.int64)

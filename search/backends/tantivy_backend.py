@@ -230,19 +230,19 @@ class _Reader(BackendReader):
         lowest BM25 fetched, so once the limit-th adjusted score beats that, the top is
         exact; else fetch more.
         """
-        k = max(1, limit * 2)
+        k = max(64, limit * 8)  # strong priors (role, section, type) need room below the top
         while True:
             hits = self.searcher.search(query, limit=k, count=False).hits
-            addrs = [a for _, a in hits]
-            ns = np.asarray(self.searcher.fast_field_values("n", addrs) if addrs else [], dtype=np.int64)
-            raw = np.array([sc for sc, _ in hits], dtype=np.float64)
+            raw_scores, addrs = zip(*hits, strict=True) if hits else ((), ())
+            ns = np.asarray(self.searcher.fast_field_values("n", list(addrs)) if addrs else [], dtype=np.int64)
+            raw = np.array(raw_scores, dtype=np.float64)
             scores = np.round(raw * prior(plan, self._prior, ns), 5) if len(ns) else raw
             if len(hits) < k or k >= self._n or k >= _MAX_FETCH:
                 return ns, scores
             best = np.sort(scores)[::-1][:limit]
             if len(best) == limit and best[-1] > raw.min():
                 return ns, scores
-            k *= 4
+            k *= 8
 
     def close(self) -> None:
         self.searcher = None
