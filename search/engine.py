@@ -423,9 +423,17 @@ class SearchEngine:
         members = [st.store.duplicates_of(d) for d in docs]
         if not any(len(m) for m in members):
             return [[] for _ in docs]
-        if total_mask is None:  # a native page: the match set was never listed
-            total_mask, _ = count_facets(st.columns, self._matches(st, parsed), self._filter(request))
-        return [[int(x) for x in m if total_mask[x]] for m in members]
+        if total_mask is not None:
+            return [[int(x) for x in m if total_mask[x]] for m in members]
+        # A native page never listed its match set: test the few members one by one.
+        passes = st.columns.live.copy()
+        for mask in self._filter(request).masks(st.columns).values():
+            passes &= mask
+        store = st.store
+        return [
+            [int(x) for x in m if passes[x] and parsed.matches(store.key(int(x)), st.title_keys[int(st.columns.article[x])])]
+            for m in members
+        ]
 
     @staticmethod
     def _id(st: _Opened, docnum: int) -> str:
