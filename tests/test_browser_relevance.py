@@ -11,10 +11,10 @@ from tests.test_browser import base_url, browser, page, total, url_args  # noqa:
 pytestmark = pytest.mark.browser
 
 
-def _search(page, text: str) -> None:  # noqa: ANN001
-    page.fill("#q", text)
-    page.press("#q", "Enter")
-    page.wait_for_url(re.compile(r"/search\?"))
+def _search(tab, text: str) -> None:  # noqa: ANN001
+    tab.fill("#q", text)
+    tab.press("#q", "Enter")
+    tab.wait_for_url(re.compile(r"/search\?"))
 
 
 def test_pasted_text_synonyms_roles_and_suggestions_as_seen(page, base_url: str) -> None:  # noqa: F811
