@@ -205,7 +205,12 @@ class StoreWriter:
         keys = [c.decode("utf-8") for c in self.key.chunks]
         sigs = duplicates.signatures(keys, eligible[self.base :])
         if self.previous is not None:
-            sigs = np.concatenate([np.load(self.previous.folder / "minhash.npy"), sigs])
+            old = self.previous.folder / "minhash.npy"
+            if old.exists():
+                before = np.load(old)
+            else:  # a generation built before duplicates: sign its paragraphs now
+                before = duplicates.signatures([self.previous.key(d) for d in range(self.base)], eligible[: self.base])
+            sigs = np.concatenate([before, sigs])
         np.save(folder / "minhash.npy", sigs)
         np.save(folder / "para.dup.npy", duplicates.clusters(sigs, eligible & live))
 
@@ -221,8 +226,10 @@ class Store:
         ]
         self.theme_names: list[str] = meta["themes"]
         self.files: dict[str, dict[str, Any]] = json.loads((self.folder / "files.json").read_text(encoding="utf-8"))
-        self._cols = {name: np.load(self.folder / f"para.{name}.npy", mmap_mode="r") for name in (*COLUMNS, "dup")}
+        self._cols = {name: np.load(self.folder / f"para.{name}.npy", mmap_mode="r") for name in COLUMNS}
         self.size = len(self._cols["article"])
+        dup = self.folder / "para.dup.npy"  # absent from a generation built before duplicates
+        self._cols["dup"] = np.load(dup, mmap_mode="r") if dup.exists() else np.full(self.size, -1, dtype=np.int32)
         self._text = self._map("text")
         self._key = self._map("key")
 

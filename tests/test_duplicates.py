@@ -97,3 +97,21 @@ def test_the_page_says_how_many_more_and_links_to_them(dup_engine) -> None:  # n
     hit = engine.search(SearchRequest(query="高标准农田")).hits[0]
     article, pos = hit.duplicate_ids[0].rsplit("-p", 1)
     assert f'href="/doc/{article}?q=%E9%AB%98%E6%A0%87%E5%87%86%E5%86%9C%E7%94%B0#p{pos}"' in html
+
+
+def test_a_generation_without_duplicate_files_is_served_and_continued(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text(_report("潍坊市", 2024, REPEATED, OTHER), encoding="utf-8")
+    index_dir = tmp_path / "ix"
+    build_index([src], index_dir)
+    gen = next(index_dir.glob("gen-*"))
+    (gen / "para.dup.npy").unlink()  # as a build before near-duplicates left it
+    (gen / "minhash.npy").unlink()
+    engine = SearchEngine(index_dir)
+    assert 1 == engine.search(SearchRequest(query="高标准农田")).total
+    (src / "b.txt").write_text(_report("济南市", 2025, EDITED), encoding="utf-8")
+    assert build_index([src], index_dir).incremental
+    page = engine.search(SearchRequest(query="高标准农田"))
+    assert (2, [1]) == (page.total, [h.duplicates for h in page.hits])
+    engine.close()
