@@ -82,6 +82,16 @@ class QueryPriors:
     type_prior: tuple[str, ...] = ()  # the CPPCC words that made CPPCC documents come first
 
 
+def _cppcc_articles(store: object, types: frozenset[str]) -> np.ndarray:
+    """Per article of the store, whether its type is one of `types` (kept on the store)."""
+    cache = store.__dict__.setdefault("_cppcc_articles", {})  # type: ignore[attr-defined]
+    found = cache.get(types)
+    if found is None:
+        arts = store.articles  # type: ignore[attr-defined]
+        found = cache[types] = np.fromiter((a.doc_type in types for a in arts), dtype=bool, count=len(arts))
+    return found
+
+
 def query_priors(
     store: object,
     pieces: tuple[str, ...],
@@ -91,42 +101,48 @@ def query_priors(
     rules: RankingRules | None = None,
 ) -> QueryPriors:
     """The priors for a query's positive body pieces (search keys without spaces) and its
-    ranking words (a section heading holding any of them is about the query)."""
+    ranking words (a section heading holding any of them is about the query). Nothing is
+    computed until the backend asks for the factors of some paragraphs."""
     if not pieces:
         return QueryPriors(None)
     rules = rules or RankingRules.load()
-    section = np.asarray(store.col("section"))  # type: ignore[attr-defined]
-    up = np.asarray(store.col("up"))  # type: ignore[attr-defined]
     cppcc = rules.cppcc_words(pieces) if type_prior else ()
-    cppcc_article = None
-    if cppcc:
-        cppcc_article = np.fromiter(
-            (a.doc_type in rules.cppcc_types for a in store.articles), dtype=bool, count=len(store.articles)  # type: ignore[attr-defined]
-        )
-        article = np.asarray(store.col("article"))  # type: ignore[attr-defined]
-    known: dict[int, bool] = {}  # heading docnum -> holds a query piece
+    state: dict[str, np.ndarray] = {}
 
     def holds(headings: np.ndarray) -> np.ndarray:
-        todo = np.unique(headings[headings >= 0])
-        todo = todo[[int(h) not in known for h in todo]] if known else todo
+        """Whether each heading docnum (-1: none) holds a query word, looked up once each."""
+        known, value = state["known"], state["value"]
+        valid = headings >= 0
+        todo = np.unique(headings[valid])
+        todo = todo[~known[todo]]
         if len(todo):
-            found = set()
             for w in words or pieces:
-                found.update(store.keys_containing(todo, w).tolist())  # type: ignore[attr-defined]
-            known.update((int(h), int(h) in found) for h in todo)
-        return np.fromiter((h >= 0 and known[int(h)] for h in headings.tolist()), dtype=bool, count=len(headings))
+                value[store.keys_containing(todo, w)] = True  # type: ignore[attr-defined]
+            known[todo] = True
+        return valid & value[np.maximum(headings, 0)]
 
     def boost(docs: np.ndarray) -> np.ndarray:
+        if not state:
+            n = int(store.size)  # type: ignore[attr-defined]
+            state.update(
+                section=np.asarray(store.col("section"), dtype=np.int64),  # type: ignore[attr-defined]
+                up=np.asarray(store.col("up"), dtype=np.int64),  # type: ignore[attr-defined]
+                article=np.asarray(store.col("article")),  # type: ignore[attr-defined]
+                known=np.zeros(n, dtype=bool),
+                value=np.zeros(n, dtype=bool),
+            )
+        section, up = state["section"], state["up"]
         docs = np.asarray(docs, dtype=np.int64)
-        s = section[docs].astype(np.int64)
+        s = section[docs]
         s = np.where(s == docs, up[docs], s)  # a heading's own words are no section of it
         hit = np.zeros(len(docs), dtype=bool)
         for _ in range(CHAIN_DEPTH):
             hit |= holds(s)
             s = np.where(s >= 0, up[np.maximum(s, 0)], -1)
         f = np.where(hit, 1.0, rules.section_other)
-        if cppcc_article is not None:
-            f = f * np.where(cppcc_article[article[docs]], 1.0, rules.cppcc_other)
+        if cppcc:
+            types = _cppcc_articles(store, rules.cppcc_types)
+            f = f * np.where(types[state["article"][docs]], 1.0, rules.cppcc_other)
         return f
 
     return QueryPriors(boost, cppcc)
