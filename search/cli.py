@@ -190,6 +190,9 @@ def search_cmd(
         )
         click.echo(f"\n[{h.id}] {h.title}  {where}  {facts}")
         click.echo("  " + _terminal(h.snippet))
+        if h.role != "body" or h.duplicates:
+            extra = [f"（{h.role}）" if h.role != "body" else "", f"还有 {h.duplicates} 处相同或相近" if h.duplicates else ""]
+            click.echo("  " + " ".join(x for x in extra if x))
     for name, values in result.facets.items():
         if values:
             shown = ", ".join(f"{v.value} ({v.count})" for v in values[:12])

@@ -12,7 +12,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -394,9 +394,10 @@ class SearchEngine:
 
     def _native_page(
         self, st: _Opened, parsed: ParsedQuery, request: SearchRequest
-    ) -> tuple[int, dict[str, tuple[FacetValue, ...]], list[tuple[int, float]]] | None:
+    ) -> tuple[int, dict[str, tuple[FacetValue, ...]], Callable[[int], list[tuple[int, float]]]] | None:
         """The whole page from a backend that counts facets and ranks on its own (tantivy),
-        when the query is one it can express: no match set is ever listed."""
+        when the query is one it can express: no match set is ever listed. The ranking is
+        a function of how many to rank."""
         count = getattr(st.backend, "count", None)
         if count is None or request.sort != "relevance" or not parsed.groups or not parsed.plain:
             return None
@@ -418,16 +419,58 @@ class SearchEngine:
             else:
                 art_counts[name] = arts
         facets = facets_from_counts(st.columns, art_counts, theme_counts, full)
-        first = (request.page - 1) * request.per_page
-        ranked: list[tuple[int, float]] = []
-        if first < total:
-            plan = RankPlan(
-                allowed=None, words=words, limit=first + request.per_page, groups=groups,
-                negated=negated, filter=full, native=True, order=st.columns.order,
-                boost=self._priors(st, parsed, request).boost,
-            )  # fmt: skip
-            ranked = st.backend.top(plan)
-        return total, facets, ranked
+        plan = RankPlan(
+            allowed=None, words=words, limit=None, groups=groups,
+            negated=negated, filter=full, native=True, order=st.columns.order,
+            boost=self._priors(st, parsed, request).boost,
+        )  # fmt: skip
+        return total, facets, lambda limit: st.backend.top(replace(plan, limit=limit))
+
+    @staticmethod
+    def _collapsed(st: _Opened, rank: Callable[[int], list[tuple[int, float]]], want: int, total: int) -> list[tuple[int, float]]:
+        """The first `want` ranked paragraphs with near-duplicates of an earlier one left out
+        (search.duplicates); more are ranked until there are enough or none are left."""
+        dup = st.store.col("dup")
+        fetch = want
+        while True:
+            ranked = rank(fetch)
+            seen: set[int] = set()
+            kept = []
+            for d, sc in ranked:
+                c = int(dup[d])
+                if c >= 0:
+                    if c in seen:
+                        continue
+                    seen.add(c)
+                kept.append((d, sc))
+                if len(kept) == want:
+                    return kept
+            if len(ranked) < fetch or fetch >= total:
+                return kept
+            fetch *= 3
+
+    def _folded(
+        self, st: _Opened, parsed: ParsedQuery, request: SearchRequest, total_mask: np.ndarray | None, docs: list[int]
+    ) -> list[list[int]]:
+        """Per shown paragraph, the near-duplicates the query and filters also match (folded into it)."""
+        members = [st.store.duplicates_of(d) for d in docs]
+        if not any(len(m) for m in members):
+            return [[] for _ in docs]
+        if total_mask is not None:
+            return [[int(x) for x in m if total_mask[x]] for m in members]
+        # A native page never listed its match set: test the few members one by one.
+        passes = st.columns.live.copy()
+        for mask in self._filter(request).masks(st.columns).values():
+            passes &= mask
+        store = st.store
+        return [
+            [int(x) for x in m if passes[x] and parsed.matches(store.key(int(x)), st.title_keys[int(st.columns.article[x])])]
+            for m in members
+        ]
+
+    @staticmethod
+    def _id(st: _Opened, docnum: int) -> str:
+        return f"{st.store.article_of(docnum).id}-p{int(st.columns.position[docnum])}"
 
     @staticmethod
     def _parse(request: SearchRequest) -> tuple[ParsedQuery, tuple[str, ...]]:
@@ -447,18 +490,27 @@ class SearchEngine:
         with self._use() as st:
             request, place_notices = resolve_places(request, st.store.articles)
             native = self._native_page(st, parsed, request) if request.page * request.per_page <= MAX_DEPTH else None
+            total_mask: np.ndarray | None = None
             if native is not None:
-                total, facets, ranked = native
+                total, facets, rank = native
             else:
                 matches = self._matches(st, parsed)
                 total_mask, facets = count_facets(st.columns, matches, self._filter(request))
                 total = int(total_mask.sum())
                 if first < total:  # a page past the last one is cheap: it ranks nothing
                     check_depth(request.page, request.per_page)
-                ranked = self._ordered(st, parsed, total_mask, request, first + request.per_page) if first < total else []
+
+                def rank(limit: int) -> list[tuple[int, float]]:
+                    return self._ordered(st, parsed, total_mask, request, limit)  # type: ignore[arg-type]
+
+            shown = self._collapsed(st, rank, first + request.per_page, total) if first < total else []
             keys = parsed.highlight_keys()
             budget.check()
-            hits = tuple(self._hit(st, d, s, keys, True) for d, s in budget.checked(ranked[first:], every=1))
+            folded = self._folded(st, parsed, request, total_mask, [d for d, _ in shown[first:]])
+            hits = tuple(
+                replace(self._hit(st, d, s, keys, True), duplicates=len(f), duplicate_ids=tuple(self._id(st, x) for x in f))
+                for (d, s), f in budget.checked(zip(shown[first:], folded, strict=True), every=1)
+            )
             type_prior = self._priors(st, parsed, request).type_prior if total else ()
             suggested = self._suggestions(st, parsed, request) if not total and parsed.groups else ()
         return SearchPage(

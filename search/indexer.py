@@ -269,7 +269,8 @@ def build_index(
     except OSError as exc:
         raise BuildWriteFailed(_write_failure(index_dir, exc)) from exc
     except ValueError as exc:  # tantivy reports a failed write as "An IO error occurred: '… (os error 28)'"
-        code = re.search(r"IO error.*\(os error (\d+)\)", str(exc))
+        # or, from its commit, "Internal error: 'No space left on device (os error 28)'"
+        code = re.search(r"(?:IO|Internal) error.*\(os error (\d+)\)", str(exc))
         if code is None:
             raise
         err = int(code.group(1))

@@ -17,7 +17,6 @@ The factors and lists live in search/data/ranking.toml.
 from __future__ import annotations
 
 import tomllib
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -83,17 +82,14 @@ class QueryPriors:
     type_prior: tuple[str, ...] = ()  # the CPPCC words that made CPPCC documents come first
 
 
-_CPPCC_ARTICLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _cppcc_articles(store: object, types: frozenset[str] | tuple[str, ...]) -> np.ndarray:
-    """Per article of the store: is it a CPPCC document type (computed once per store)."""
-    cached = _CPPCC_ARTICLES.get(store)
-    if cached is None or cached[0] != types:
-        articles = store.articles  # type: ignore[attr-defined]
-        flags = np.fromiter((a.doc_type in types for a in articles), dtype=bool, count=len(articles))
-        cached = _CPPCC_ARTICLES[store] = (types, flags)
-    return cached[1]
+def _cppcc_articles(store: object, types: frozenset[str]) -> np.ndarray:
+    """Per article of the store, whether its type is one of `types` (kept on the store)."""
+    cache = store.__dict__.setdefault("_cppcc_articles", {})  # type: ignore[attr-defined]
+    found = cache.get(types)
+    if found is None:
+        arts = store.articles  # type: ignore[attr-defined]
+        found = cache[types] = np.fromiter((a.doc_type in types for a in arts), dtype=bool, count=len(arts))
+    return found
 
 
 def query_priors(
@@ -105,41 +101,48 @@ def query_priors(
     rules: RankingRules | None = None,
 ) -> QueryPriors:
     """The priors for a query's positive body pieces (search keys without spaces) and its
-    ranking words (a section heading holding any of them is about the query)."""
+    ranking words (a section heading holding any of them is about the query). Nothing is
+    computed until the backend asks for the factors of some paragraphs."""
     if not pieces:
         return QueryPriors(None)
     rules = rules or RankingRules.load()
-    section = np.asarray(store.col("section"))  # type: ignore[attr-defined]
-    up = np.asarray(store.col("up"))  # type: ignore[attr-defined]
     cppcc = rules.cppcc_words(pieces) if type_prior else ()
-    cppcc_article = None
-    if cppcc:
-        cppcc_article = _cppcc_articles(store, rules.cppcc_types)
-        article = np.asarray(store.col("article"))  # type: ignore[attr-defined]
-    # per heading docnum: -1 not looked at yet, 0 holds no query piece, 1 holds one
-    known = np.full(len(section), -1, dtype=np.int8)
+    state: dict[str, np.ndarray] = {}
 
     def holds(headings: np.ndarray) -> np.ndarray:
-        present = headings >= 0
-        todo = np.unique(headings[present])
-        todo = todo[known[todo] < 0]
+        """Whether each heading docnum (-1: none) holds a query word, looked up once each."""
+        known, value = state["known"], state["value"]
+        valid = headings >= 0
+        todo = np.unique(headings[valid])
+        todo = todo[~known[todo]]
         if len(todo):
-            known[todo] = 0
             for w in words or pieces:
-                known[store.keys_containing(todo, w)] = 1  # type: ignore[attr-defined]
-        return present & (known[np.where(present, headings, 0)] == 1)
+                value[store.keys_containing(todo, w)] = True  # type: ignore[attr-defined]
+            known[todo] = True
+        return valid & value[np.maximum(headings, 0)]
 
     def boost(docs: np.ndarray) -> np.ndarray:
+        if not state:
+            n = int(store.size)  # type: ignore[attr-defined]
+            state.update(
+                section=np.asarray(store.col("section"), dtype=np.int64),  # type: ignore[attr-defined]
+                up=np.asarray(store.col("up"), dtype=np.int64),  # type: ignore[attr-defined]
+                article=np.asarray(store.col("article")),  # type: ignore[attr-defined]
+                known=np.zeros(n, dtype=bool),
+                value=np.zeros(n, dtype=bool),
+            )
+        section, up = state["section"], state["up"]
         docs = np.asarray(docs, dtype=np.int64)
-        s = section[docs].astype(np.int64)
+        s = section[docs]
         s = np.where(s == docs, up[docs], s)  # a heading's own words are no section of it
         hit = np.zeros(len(docs), dtype=bool)
         for _ in range(CHAIN_DEPTH):
             hit |= holds(s)
             s = np.where(s >= 0, up[np.maximum(s, 0)], -1)
         f = np.where(hit, 1.0, rules.section_other)
-        if cppcc_article is not None:
-            f = f * np.where(cppcc_article[article[docs]], 1.0, rules.cppcc_other)
+        if cppcc:
+            types = _cppcc_articles(store, rules.cppcc_types)
+            f = f * np.where(types[state["article"][docs]], 1.0, rules.cppcc_other)
         return f
 
     return QueryPriors(boost, cppcc)

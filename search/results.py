@@ -76,6 +76,8 @@ class Hit:
     level: str = ""
     delivered: str = ""
     role: str = "body"  # search.roles: body, heading, lead, note, table, caption
+    duplicates: int = 0  # near-duplicates the query also matches, folded into this hit
+    duplicate_ids: tuple[str, ...] = ()  # their paragraph ids
 
     def csv_row(self) -> list[Any]:
         """The values of EXPORT_COLUMNS for a CSV file: themes joined by ;, no year as ""."""
@@ -105,6 +107,8 @@ class Hit:
             "role": self.role,
             "text": self.text,
             "snippet": self.snippet,
+            "duplicates": self.duplicates,
+            "duplicate_ids": list(self.duplicate_ids),
         }
 
 

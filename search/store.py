@@ -8,6 +8,8 @@ else a page needs is here, in files a new process maps into memory at once:
   para.<column>.npy    one value per paragraph: article, position, heading, word count,
                        themes (bit set), section (docnum of the heading above), live,
                        role (search.roles), length in characters, up (a heading's parent)
+  para.dup.npy         the first docnum of a paragraph's near-duplicate cluster, or -1
+  minhash.npy          the paragraphs' MinHash signatures (search.duplicates), for the next build
   text.bin, text.off.npy   the paragraphs' text, UTF-8, with offsets
   key.bin, key.off.npy     their search keys (search.normalize), same layout
 
@@ -27,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from search import roles
+from search import duplicates, roles
 from search.documents import Article
 from search.figures import FigureWriter
 
@@ -186,6 +188,7 @@ class StoreWriter:
             np.save(folder / f"para.{name}.npy", new)
         for name, blob in (("text", self.text), ("key", self.key)):
             blob.write(folder, name, prev.folder if prev is not None else None)
+        self._write_duplicates(folder)
         meta = {
             "articles": [asdict(a) for a in self.articles],
             "themes": self.theme_names,
@@ -193,6 +196,27 @@ class StoreWriter:
         (folder / "articles.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         (folder / "files.json").write_text(json.dumps(self.files, ensure_ascii=False), encoding="utf-8")
         self.figures.write(folder, {i for i, a in enumerate(self.articles) if a.live})
+
+
+    def _write_duplicates(self, folder: Path) -> None:
+        """MinHash signatures of the new paragraphs after the previous ones (minhash.npy), and
+        the near-duplicate clusters over all live paragraphs (para.dup.npy, search.duplicates)."""
+        role = np.concatenate([np.asarray(self.previous.col("role")) if self.previous else np.zeros(0, np.int8),
+                               np.asarray(self.cols["role"], dtype=np.int8)])  # fmt: skip
+        nchars = np.load(folder / "para.nchars.npy")
+        live = np.load(folder / "para.live.npy")
+        eligible = (role != roles.HEADING) & (nchars >= duplicates.MIN_CHARS)
+        keys = [c.decode("utf-8") for c in self.key.chunks]
+        sigs = duplicates.signatures(keys, eligible[self.base :])
+        if self.previous is not None:
+            old = self.previous.folder / "minhash.npy"
+            if old.exists():
+                before = np.load(old)
+            else:  # a generation built before duplicates: sign its paragraphs now
+                before = duplicates.signatures([self.previous.key(d) for d in range(self.base)], eligible[: self.base])
+            sigs = np.concatenate([before, sigs])
+        np.save(folder / "minhash.npy", sigs)
+        np.save(folder / "para.dup.npy", duplicates.clusters(sigs, eligible & live))
 
 
 class Store:
@@ -208,6 +232,8 @@ class Store:
         self.files: dict[str, dict[str, Any]] = json.loads((self.folder / "files.json").read_text(encoding="utf-8"))
         self._cols = {name: np.load(self.folder / f"para.{name}.npy", mmap_mode="r") for name in COLUMNS}
         self.size = len(self._cols["article"])
+        dup = self.folder / "para.dup.npy"  # absent from a generation built before duplicates
+        self._cols["dup"] = np.load(dup, mmap_mode="r") if dup.exists() else np.full(self.size, -1, dtype=np.int32)
         self._text = self._map("text")
         self._key = self._map("key")
 
@@ -288,6 +314,25 @@ class Store:
             out.append(s)
             s = int(up[s])
         return tuple(out)
+
+    def duplicates_of(self, docnum: int) -> np.ndarray:
+        """The other live paragraphs of the docnum's near-duplicate cluster (in docnum order)."""
+        rep = int(self._cols["dup"][docnum])
+        if rep < 0:
+            return np.zeros(0, dtype=np.int64)
+        members = self._members().get(rep, np.zeros(0, dtype=np.int64))
+        return members[members != docnum]
+
+    def _members(self) -> dict[int, np.ndarray]:
+        found = getattr(self, "_clusters", None)
+        if found is None:
+            dup = np.asarray(self._cols["dup"])
+            docs = np.flatnonzero(dup >= 0)
+            order = docs[np.argsort(dup[docs], kind="stable")]
+            reps, starts = np.unique(dup[order], return_index=True)
+            found = dict(zip(reps.tolist(), np.split(order, starts[1:]), strict=True))
+            self._clusters = found
+        return found
 
     def role(self, docnum: int) -> str:
         return roles.NAMES[int(self._cols["role"][docnum])]

@@ -238,7 +238,7 @@ def test_json_shape(engine: SearchEngine) -> None:
     assert list(d["facets"]) == ["province", "city", "district", "year", "theme", "doc_type", "level"]
     assert list(d["hits"][0]) == [
         "id", "article_id", "title", "province", "city", "district", "year", "delivered", "doc_type",
-        "level", "themes", "section", "role", "text", "snippet",
+        "level", "themes", "section", "role", "text", "snippet", "duplicates", "duplicate_ids",
     ]  # fmt: skip
     assert list(d["facets"]["province"][0]) == ["value", "count", "selected"]
 

@@ -1,0 +1,114 @@
+"""Near-duplicate paragraphs: the same text reposted or repeated across articles.
+
+Each paragraph of at least MIN_CHARS characters (not a heading) gets a MinHash signature
+of its character 3-shingles (punctuation and spaces dropped, on the search key, so
+Traditional and Simplified copies agree); datasketch's MinHashLSH finds the pairs whose
+estimated Jaccard similarity is at least THRESHOLD, which is then checked on the
+signatures. Connected pairs form a cluster, named by its first paragraph (lowest docnum):
+the store's `dup` column, -1 for a paragraph without near-duplicates.
+
+Signatures are computed with numpy (one affine hash per permutation over all shingles of
+a batch, min-reduced per paragraph) and kept in the store, so an incremental build hashes
+only its new paragraphs; the clusters are recomputed over all live paragraphs.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from datasketch import LeanMinHash, MinHashLSH
+
+NUM_PERM = 64
+THRESHOLD = 0.8  # estimated Jaccard similarity of 3-shingle sets
+SHINGLE = 3
+MIN_CHARS = 30
+SEED = 20261129
+_EMPTY = np.uint32(0xFFFFFFFF)
+_STRIP = re.compile(r"[\W_]+")
+_MIX = np.uint32(0x9E3779B1)
+_BATCH_SHINGLES = 200_000
+
+
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(SEED)
+    a = rng.integers(1, 2**32, size=NUM_PERM, dtype=np.uint64) | 1
+    b = rng.integers(0, 2**32, size=NUM_PERM, dtype=np.uint64)
+    return a.astype(np.uint32), b.astype(np.uint32)
+
+
+_A, _B = _permutations()
+
+
+def _shingles(key: str) -> np.ndarray:
+    c = np.frombuffer(_STRIP.sub("", key).encode("utf-32-le"), dtype=np.uint32)
+    if len(c) < SHINGLE:
+        return np.zeros(0, dtype=np.uint32)
+    with np.errstate(over="ignore"):
+        h = (c[:-2] * _MIX ^ c[1:-1]) * _MIX ^ c[2:]
+        return h * _MIX ^ (h >> np.uint32(15))  # repeats do not change a minimum
+
+
+def signatures(keys: list[str], eligible: np.ndarray) -> np.ndarray:
+    """(len(keys), NUM_PERM) uint32 MinHash signatures; all-max rows for ineligible keys."""
+    out = np.full((len(keys), NUM_PERM), _EMPTY, dtype=np.uint32)
+    batch: list[tuple[int, np.ndarray]] = []
+    size = 0
+
+    def flush() -> None:
+        if not batch:
+            return
+        rows = np.array([i for i, _ in batch])
+        lens = np.array([len(s) for _, s in batch])
+        allh = np.concatenate([s for _, s in batch])
+        with np.errstate(over="ignore"):
+            perm = _A[:, None] * allh[None, :] + _B[:, None]  # uint32 wrap-around: an affine hash
+        starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
+        out[rows] = np.minimum.reduceat(perm, starts, axis=1).T
+        batch.clear()
+
+    for i, key in enumerate(keys):
+        if not eligible[i]:
+            continue
+        s = _shingles(key)
+        if not len(s):
+            continue
+        batch.append((i, s))
+        size += len(s)
+        if size >= _BATCH_SHINGLES:
+            flush()
+            size = 0
+    flush()
+    return out
+
+
+def clusters(sigs: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Per paragraph, the first docnum of its near-duplicate cluster (-1: none), among the
+    `candidates` (a mask: live, long enough, not a heading)."""
+    n = len(sigs)
+    parent = np.arange(n)
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = int(parent[x])
+        return x
+
+    docs = np.flatnonzero(candidates & (sigs[:, 0] != _EMPTY)) if n else np.zeros(0, dtype=np.int64)
+    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    lean = {int(d): LeanMinHash(seed=SEED, hashvalues=sigs[d], scheme="affine32") for d in docs}
+    with lsh.insertion_session() as session:
+        for d, m in lean.items():
+            session.insert(d, m)
+    for d, m in lean.items():
+        for other in lsh.query(m):
+            if other != d and np.count_nonzero(sigs[d] == sigs[other]) >= THRESHOLD * NUM_PERM:
+                a, b = find(d), find(other)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    rep = np.full(n, -1, dtype=np.int32)
+    for d in lean:
+        rep[d] = find(d)
+    sizes = np.bincount(rep[rep >= 0], minlength=n) if n else np.zeros(0, dtype=np.int64)
+    rep[(rep >= 0) & (sizes[np.maximum(rep, 0)] < 2)] = -1  # alone: no cluster
+    return rep

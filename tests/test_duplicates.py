@@ -1,0 +1,122 @@
+"""Near-duplicate paragraphs fold into one hit; counts stay counts of paragraphs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from search import duplicates, integrity
+from search.engine import SearchEngine, SearchRequest
+from search.indexer import build_index
+from search.normalize import search_key
+
+REPEATED = "全面推进乡村振兴，新建高标准农田十二万亩，粮食总产量稳定在一百二十亿斤以上，农村居民人均可支配收入增长百分之七。"
+EDITED = REPEATED.replace("十二万亩", "十三万亩")  # one figure changed: still a near-duplicate
+HALF = REPEATED[:30] + "同时深化农村集体产权制度改革，发展壮大新型农村集体经济，培育家庭农场和农民合作社。"
+OTHER = "持续优化营商环境，深化放管服改革，新登记经营主体四万户，政务服务事项全部实现网上可办。"
+
+
+def _report(city: str, year: int, *paras: str) -> str:
+    return f"{year}年{city}政府工作报告\n\n各位代表：\n\n" + "\n\n".join(paras) + "\n"
+
+
+@pytest.fixture(scope="module")
+def dup_engine(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[tuple[SearchEngine, Path, Path]]:
+    src = tmp_path_factory.mktemp(f"dup-src-{backend}")
+    (src / "a.txt").write_text(_report("潍坊市", 2024, REPEATED, OTHER), encoding="utf-8")
+    (src / "b.txt").write_text(_report("济南市", 2025, EDITED, HALF), encoding="utf-8")
+    index_dir = tmp_path_factory.mktemp(f"dup-index-{backend}")
+    build_index([src], index_dir, backend=backend)
+    e = SearchEngine(index_dir)
+    yield e, src, index_dir
+    e.close()
+
+
+def test_signatures_fold_script_and_spacing() -> None:
+    keys = [search_key(REPEATED), search_key("全面推進鄉村振興，新建高標準農田十二萬畝，糧食總產量穩定在一百二十億斤以上，農村居民人均可支配收入增長百分之七。"), search_key(OTHER)]
+    sigs = duplicates.signatures(keys, np.ones(3, dtype=bool))
+    assert (sigs[0] == sigs[1]).all() and (sigs[0] == sigs[2]).mean() < 0.2
+    assert [0, 0, -1] == duplicates.clusters(sigs, np.ones(3, dtype=bool)).tolist()
+    assert [-1, -1, -1] == duplicates.clusters(sigs, np.array([True, False, True])).tolist()
+
+
+def test_near_duplicates_fold_into_one_hit(dup_engine) -> None:  # noqa: ANN001
+    engine, _, _ = dup_engine
+    page = engine.search(SearchRequest(query="乡村振兴"))
+    assert 3 == page.total  # paragraphs: the two copies and the half-changed one
+    assert 2 == len(page.hits)
+    folded = [h for h in page.hits if h.duplicates]
+    assert 1 == len(folded) and 1 == folded[0].duplicates
+    other = folded[0].duplicate_ids[0]
+    assert other not in {h.id for h in page.hits} and {REPEATED, EDITED} >= {folded[0].text}
+    assert {"duplicates": 1, "duplicate_ids": [other]}.items() <= folded[0].to_dict().items()
+    assert [0] == [h.duplicates for h in page.hits if h.text == HALF]  # half changed: its own hit
+    # facet counts are counts of paragraphs
+    assert {"山东省": 3} == {v.value: v.count for v in page.facets["province"]}
+    assert 3 == sum(1 for _ in engine.iter_matches(SearchRequest(query="乡村振兴")))  # the export keeps all
+
+
+def test_a_filter_that_leaves_one_copy_folds_nothing(dup_engine) -> None:  # noqa: ANN001
+    engine, _, _ = dup_engine
+    page = engine.search(SearchRequest(query="高标准农田", cities=("潍坊市",)))
+    assert [(REPEATED, 0, ())] == [(h.text, h.duplicates, h.duplicate_ids) for h in page.hits]
+
+
+def test_pages_count_folded_hits_once(dup_engine) -> None:  # noqa: ANN001
+    engine, _, _ = dup_engine
+    first = engine.search(SearchRequest(query="高标准农田", per_page=1)).hits[0]
+    second = engine.search(SearchRequest(query="高标准农田", per_page=1, page=2)).hits[0]
+    assert second.id not in (first.id, *first.duplicate_ids)
+    assert () == engine.search(SearchRequest(query="高标准农田", per_page=1, page=3)).hits
+
+
+def test_an_incremental_build_joins_new_copies_to_the_cluster(dup_engine, tmp_path: Path) -> None:  # noqa: ANN001
+    engine, src, index_dir = dup_engine
+    (src / "c.txt").write_text(_report("淄博市", 2025, REPEATED), encoding="utf-8")
+    try:
+        report = build_index([src], index_dir)
+        assert report.incremental and report.files_read == 1
+        page = engine.search(SearchRequest(query="高标准农田"))
+        assert 4 == page.total and [0, 2] == sorted(h.duplicates for h in page.hits)
+    finally:
+        (src / "c.txt").unlink()
+        build_index([src], index_dir)
+
+
+def test_the_page_says_how_many_more_and_links_to_them(dup_engine) -> None:  # noqa: ANN001
+    from search.settings import Settings
+    from webui.app import create_app
+
+    engine, _, index_dir = dup_engine
+    client = create_app(Settings().with_index(index_dir)).test_client()
+    html = client.get("/search?q=高标准农田").get_data(as_text=True)
+    assert "还有 1 处相同或相近" in html
+    hit = engine.search(SearchRequest(query="高标准农田")).hits[0]
+    article, pos = hit.duplicate_ids[0].rsplit("-p", 1)
+    assert f'href="/doc/{article}?q=%E9%AB%98%E6%A0%87%E5%87%86%E5%86%9C%E7%94%B0#p{pos}"' in html
+
+
+def test_a_generation_without_duplicate_files_is_served_and_continued(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text(_report("潍坊市", 2024, REPEATED, OTHER), encoding="utf-8")
+    index_dir = tmp_path / "ix"
+    build_index([src], index_dir)
+    gen = next(index_dir.glob("gen-*"))
+    (gen / "para.dup.npy").unlink()  # as a build before near-duplicates left it
+    (gen / "minhash.npy").unlink()
+    report = gen / "build.json"  # whose checksum did not cover them either
+    data = json.loads(report.read_text(encoding="utf-8"))
+    data["checksum"] = integrity.record(gen)
+    report.write_text(json.dumps(data), encoding="utf-8")
+    engine = SearchEngine(index_dir)
+    assert 1 == engine.search(SearchRequest(query="高标准农田")).total
+    (src / "b.txt").write_text(_report("济南市", 2025, EDITED), encoding="utf-8")
+    assert build_index([src], index_dir).incremental
+    page = engine.search(SearchRequest(query="高标准农田"))
+    assert (2, [1]) == (page.total, [h.duplicates for h in page.hits])
+    engine.close()
