@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from datasketch import LeanMinHash, MinHashLSH
 
 NUM_PERM = 64
 THRESHOLD = 0.8  # estimated Jaccard similarity of 3-shingle sets
@@ -93,6 +92,8 @@ def clusters(sigs: np.ndarray, candidates: np.ndarray) -> np.ndarray:
             parent[x] = parent[parent[x]]
             x = int(parent[x])
         return x
+
+    from datasketch import LeanMinHash, MinHashLSH  # imports scipy (half a second): builds only
 
     docs = np.flatnonzero(candidates & (sigs[:, 0] != _EMPTY)) if n else np.zeros(0, dtype=np.int64)
     lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)

@@ -431,7 +431,7 @@ class SearchEngine:
         """The first `want` ranked paragraphs with near-duplicates of an earlier one left out
         (search.duplicates); more are ranked until there are enough or none are left."""
         dup = st.store.col("dup")
-        fetch = want
+        fetch = min(max(total, want), want * 2)  # room for a few folded ones: one ranking, usually
         while True:
             ranked = rank(fetch)
             seen: set[int] = set()
