@@ -1490,9 +1490,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--procs", type=int, default=1, help="Build processes passed to build_index (default 1).")
     ap.add_argument("--serve-seconds", type=float, default=10.0)
     ap.add_argument("--serve-urls", type=int, default=400, help="Distinct search URLs for the served load.")
-    ap.add_argument("--server", choices=("waitress", "gunicorn"), default="waitress",
-                    help="How the site is served: waitress with 8 threads in one process (cppcc-search serve, "
-                         "default), or gunicorn, 2 workers x 4 threads (needs gunicorn installed).")  # fmt: skip
+    ap.add_argument("--server", choices=("waitress", "gunicorn"), default="gunicorn",
+                    help="How the site is served: gunicorn, 2 workers x 4 threads (the README's production "
+                         "command, default), or waitress with 8 threads in one process (cppcc-search serve).")  # fmt: skip
     ap.add_argument("--naive-max", type=int, default=12_000, help="Largest corpus (paragraphs) for naive Whoosh.")
     ap.add_argument("--work-dir", default=None, help="Scratch folder (default: a new temporary folder).")
     ap.add_argument("--keep", action="store_true", help="Keep the indexes in the work folder.")
