@@ -1120,7 +1120,8 @@ def _sum_rss(pids: list[int]) -> float | None:
 
 
 def measure_serve(
-    index_dir: Path, urls: list[str], seconds: float, work: Path, threads: int = 8, server_name: str = "waitress"
+    index_dir: Path, urls: list[str], seconds: float, work: Path, threads: int = 8, server_name: str = "waitress",
+    connections: int | None = None,
 ) -> dict[str, Any]:
     port = free_port()
     env = child_env() | {"CPPCC_INDEX_DIR": str(index_dir)}
@@ -1143,9 +1144,9 @@ def measure_serve(
         pids = [server.pid, *_children(server.pid)]
         rss_ready = _sum_rss(pids)
         if shutil.which("wrk"):
-            load = load_with_wrk(port, urls, seconds, threads, work)
+            load = load_with_wrk(port, urls, seconds, connections or threads, work)
         else:
-            load = load_with_python(port, urls, seconds, threads)
+            load = load_with_python(port, urls, seconds, connections or threads)
         return {
             "server": label,
             "urls": len(urls),
@@ -1238,7 +1239,8 @@ def bench_corpus(name: str, path: Path | None, args: argparse.Namespace, work: P
                 part(res, "figures", f"{name}/{backend} figures", measure_figures, index_dir, args.repeat, res["build"])
             if "serve" in args.parts:
                 urls = serve_urls(queries, paragraphs or [], args.serve_urls)
-                part(res, "serve", f"{name}/{backend} serve", measure_serve, index_dir, urls, args.serve_seconds, cwork, 8, args.server)
+                part(res, "serve", f"{name}/{backend} serve", measure_serve, index_dir, urls, args.serve_seconds, cwork, 8, args.server,
+                     args.serve_connections)
         if "incremental" in args.parts:
             part(res, "incremental", f"{name}/{backend} incremental", measure_incremental,
                  source, backend, args.procs, cwork, out.get("paragraphs"))
@@ -1490,6 +1492,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--procs", type=int, default=1, help="Build processes passed to build_index (default 1).")
     ap.add_argument("--serve-seconds", type=float, default=10.0)
     ap.add_argument("--serve-urls", type=int, default=400, help="Distinct search URLs for the served load.")
+    ap.add_argument("--serve-connections", type=int, default=8, help="Concurrent keep-alive connections of the load.")
     ap.add_argument("--server", choices=("waitress", "gunicorn"), default="gunicorn",
                     help="How the site is served: gunicorn, 2 workers x 4 threads (the README's production "
                          "command, default), or waitress with 8 threads in one process (cppcc-search serve).")  # fmt: skip

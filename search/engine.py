@@ -527,10 +527,17 @@ class SearchEngine:
 
     def _suggestions(self, st: _Opened, parsed: ParsedQuery, request: SearchRequest) -> tuple[tuple[str, int], ...]:
         """Close queries with hits under the same filters (search.suggest), for a query with none."""
-        allowed, _ = count_facets(st.columns, st.columns.live, self._filter(request))
+        full = self._filter(request)
+        native = getattr(st.backend, "total", None)
+        allowed: list[np.ndarray] = []
 
         def count(p: ParsedQuery) -> int:
-            return int(np.count_nonzero(self._matches(st, p) & allowed))
+            budget.check()
+            if native is not None and p.groups and p.plain:  # counted in the backend, no lists
+                return native(tuple(tuple(t.key for t in g) for g in p.groups), tuple(t.key for t in p.negated), full)
+            if not allowed:
+                allowed.append(count_facets(st.columns, st.columns.live, full)[0])
+            return int(np.count_nonzero(self._matches(st, p) & allowed[0]))
 
         def found(key: str) -> int:
             return int(np.count_nonzero(self._term_mask(st, Term(key, key)) & st.columns.live))
@@ -541,7 +548,8 @@ class SearchEngine:
             side = max(left, right, key=len)
             if len(side) < 2:
                 return []
-            docs = self._piece(st, side)[:WILD_SAMPLE]
+            cached = st.piece_cache.get(side)
+            docs = cached[:WILD_SAMPLE] if cached is not None else st.backend.docs_with(side, WILD_SAMPLE)
             pattern = re.compile(re.escape(left) + r"(\w)" + re.escape(right))
             seen: dict[str, int] = {}
             for d in docs.tolist():

@@ -76,8 +76,9 @@ class BackendReader(ABC):
     """An open backend index of one generation. Safe to use from several threads."""
 
     @abstractmethod
-    def docs_with(self, piece: str) -> np.ndarray:
-        """Sorted docnums of the paragraphs whose key contains `piece` (no spaces)."""
+    def docs_with(self, piece: str, limit: int | None = None) -> np.ndarray:
+        """Sorted docnums of the paragraphs whose key contains `piece` (no spaces); with a
+        limit, the first `limit` of them."""
 
     @abstractmethod
     def has_word(self, word: str) -> bool:

@@ -151,15 +151,16 @@ class _Reader(BackendReader):
             out.append((Oc.Must, Q.range_query(self.schema, "year", tantivy.FieldType.Unsigned, max(lo, 1), hi)))
         return out
 
-    def _all_n(self, query) -> np.ndarray:  # noqa: ANN001
-        res = self.searcher.search(query, limit=max(1, self._n), count=False, order_by_field="n", order=tantivy.Order.Asc)
+    def _all_n(self, query, limit: int | None = None) -> np.ndarray:  # noqa: ANN001
+        limit = max(1, self._n if limit is None else min(limit, self._n))
+        res = self.searcher.search(query, limit=limit, count=False, order_by_field="n", order=tantivy.Order.Asc)
         return np.fromiter((h[0] for h in res.hits), dtype=np.int64)
 
     def has_word(self, word: str) -> bool:
         return self.searcher.doc_freq("words", word) > 0
 
-    def docs_with(self, piece: str) -> np.ndarray:
-        return self._all_n(self._piece(piece))
+    def docs_with(self, piece: str, limit: int | None = None) -> np.ndarray:
+        return self._all_n(self._piece(piece), limit)
 
     def _native_query(self, groups, negated, f: DocFilter):  # noqa: ANN001, ANN202
         Q, Oc = tantivy.Query, tantivy.Occur
@@ -170,6 +171,13 @@ class _Reader(BackendReader):
         clauses += [(Oc.MustNot, self._piece(p)) for p in negated]
         clauses += [(Oc.Must, Q.const_score_query(q, 0.0)) for _, q in self._filter_clauses(f)]
         return clauses
+
+    def total(self, groups: tuple[tuple[str, ...], ...], negated: tuple[str, ...], f: DocFilter) -> int:
+        """How many live paragraphs match pieces and filter, counted in tantivy."""
+        clauses = self._native_query(groups, negated, f)
+        if not clauses or all(o == tantivy.Occur.MustNot for o, _ in clauses):
+            clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
+        return int(self.searcher.search(tantivy.Query.boolean_query(clauses), limit=1, count=True).count or 0)
 
     def count(
         self, groups: tuple[tuple[str, ...], ...], negated: tuple[str, ...], f: DocFilter, themes: bool

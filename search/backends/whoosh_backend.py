@@ -533,7 +533,9 @@ class _Reader(BackendReader):
         btext = word.encode("utf-8")
         return any((WORDS, btext) in seg for seg, _ in self._reader().leaf_readers())
 
-    def docs_with(self, piece: str) -> np.ndarray:
+    def docs_with(self, piece: str, limit: int | None = None) -> np.ndarray:
+        if limit is not None:
+            return self.docs_with(piece)[:limit]  # the lists are read whole anyway
         if self.small and len(piece) > 2:
             return self.store.docs_containing(piece)  # type: ignore[attr-defined]
         if len(piece) == 1:
