@@ -54,38 +54,30 @@ def match_spans(text: str, keys: Sequence[str], key_text: str | None = None) -> 
 
 def mark(text: str, spans: Sequence[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
     """text[start:end] as HTML: spans in <mark>, everything escaped, 〓 as a placeholder."""
-    end = len(text) if end is None else end
+    pieces = _pieces(text, spans, start, len(text) if end is None else end)
     if _OPEN in text or _CLOSE in text:  # the text itself holds a sentinel: piece by piece
-        return _mark_pieces(text, spans, start, end)
-    out = []
-    pos = start
-    for s, e in spans:
-        s, e = max(s, start), min(e, end)
-        if s >= e:
-            continue
-        out.append(text[pos:s])
-        out.append(f"{_OPEN}{text[s:e]}{_CLOSE}")
-        pos = e
-    out.append(text[pos:end])
-    return escape_text("".join(out)).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
+        return "".join(f"<mark>{escape_text(p)}</mark>" if m else escape_text(p) for p, m in pieces)
+    joined = "".join(f"{_OPEN}{p}{_CLOSE}" if m else p for p, m in pieces)
+    return escape_text(joined).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
 
 
 # Stand for <mark> and </mark> while the text around them is escaped in one go.
 _OPEN, _CLOSE = "\ue000", "\ue001"
 
 
-def _mark_pieces(text: str, spans: Sequence[tuple[int, int]], start: int, end: int) -> str:
+def _pieces(text: str, spans: Sequence[tuple[int, int]], start: int, end: int) -> list[tuple[str, bool]]:
+    """text[start:end] cut at the spans: (piece, is a match) in order."""
     out = []
     pos = start
     for s, e in spans:
         s, e = max(s, start), min(e, end)
         if s >= e:
             continue
-        out.append(escape_text(text[pos:s]))
-        out.append(f"<mark>{escape_text(text[s:e])}</mark>")
+        out.append((text[pos:s], False))
+        out.append((text[s:e], True))
         pos = e
-    out.append(escape_text(text[pos:end]))
-    return "".join(out)
+    out.append((text[pos:end], False))
+    return out
 
 
 def highlight(text: str, keys: Sequence[str], key_text: str | None = None) -> str:

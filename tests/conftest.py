@@ -38,3 +38,31 @@ def engine(sample_index: Path) -> Iterator[SearchEngine]:
     e = SearchEngine(sample_index)
     yield e
     e.close()
+
+
+# Headless Debian Chromium for the browser tests (tests/test_browser*.py), one per module.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="module")
+def browser():  # noqa: ANN201
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Debian's chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser):  # noqa: ANN001, ANN201
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    p = context.new_page()
+    p.set_default_timeout(TIMEOUT_MS)
+    yield p
+    context.close()

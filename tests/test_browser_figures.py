@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .test_browser import base_url, browser, page  # noqa: F401 - the same served site and browser
+from .test_browser import base_url  # noqa: F401 - the same served site
 
 pytestmark = pytest.mark.browser
 
