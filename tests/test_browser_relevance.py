@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.test_browser import base_url, browser, page, total, url_args  # noqa: F401 - fixtures
+from tests.test_browser import base_url, total, url_args  # noqa: F401 - fixtures and helpers
 
 pytestmark = pytest.mark.browser
 
