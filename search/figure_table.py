@@ -51,6 +51,9 @@ class FigureTable:
         }
 
 
+UNSTATED = "未写明"  # the qualifier argument that picks the figures stated without one
+
+
 def figure_table(engine: Any, metric: str, request: Any = None, qualifier: str = "") -> FigureTable:
     """The figures of `metric` stated in the paragraphs the request selects (its query and
     filters, as on the search page), by committee and work year."""
@@ -62,10 +65,11 @@ def figure_table(engine: Any, metric: str, request: Any = None, qualifier: str =
     for f in picked:
         counts[f.qualifier] = counts.get(f.qualifier, 0) + 1
     qualifiers = tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    wanted = "" if qualifier == UNSTATED else qualifier
     if qualifier:
-        picked = [f for f in picked if f.qualifier == qualifier]
+        picked = [f for f in picked if f.qualifier == wanted]
     picked.sort(key=lambda f: (f.province, f.city, f.district, f.year or 0, f.docnum))
-    charted = qualifier or (qualifiers[0][0] if qualifiers else "")
+    charted = wanted if qualifier else (qualifiers[0][0] if qualifiers else "")
     by_committee: dict[tuple[str, str, str], dict[int, list[Figure]]] = {}
     for f in picked:
         cell = by_committee.setdefault(f.committee, {}).setdefault(f.year or 0, [])

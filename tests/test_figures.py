@@ -314,3 +314,15 @@ def test_an_index_built_before_figures_existed_shows_none(sample_index: Path, tm
     app = create_app(Settings().with_index(old))
     resp = app.test_client().get("/figures?metric=提案")
     assert 200 == resp.status_code and "没有报告写明" in resp.get_data(as_text=True)
+
+
+def test_the_unstated_qualifier_is_a_choice_of_its_own_not_all(sample_index: Path) -> None:
+    app = create_app(Settings().with_index(sample_index))
+    client = app.test_client()
+    html = client.get("/figures?metric=提案").get_data(as_text=True)
+    assert '<option value="" selected>' not in html  # 全部 is what an empty choice shows
+    assert '<option value="未写明">（未写明）' in html
+    every = client.get("/api/figures?metric=提案").get_json()["rows"]
+    unstated = client.get("/api/figures?metric=提案&qualifier=未写明").get_json()["rows"]
+    assert unstated and len(unstated) < len(every)
+    assert all(r["qualifier"] == "" for r in unstated)
