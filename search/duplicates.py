@@ -83,33 +83,54 @@ def signatures(keys: list[str], eligible: np.ndarray) -> np.ndarray:
 
 def clusters(sigs: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     """Per paragraph, the first docnum of its near-duplicate cluster (-1: none), among the
-    `candidates` (a mask: live, long enough, not a heading)."""
+    `candidates` (a mask: live, long enough, not a heading).
+
+    datasketch's MinHashLSH banding (its bands for THRESHOLD and NUM_PERM) done with numpy:
+    two paragraphs are candidates when one band of their signatures is equal, a pair when
+    at least THRESHOLD of the signature agrees; clusters are the connected pairs. The same
+    answer as inserting and querying every signature in MinHashLSH, without a Python call
+    per paragraph."""
+    from datasketch import MinHashLSH  # imports scipy (half a second): builds only
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     n = len(sigs)
-    parent = np.arange(n)
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = int(parent[x])
-        return x
-
-    from datasketch import LeanMinHash, MinHashLSH  # imports scipy (half a second): builds only
-
-    docs = np.flatnonzero(candidates & (sigs[:, 0] != _EMPTY)) if n else np.zeros(0, dtype=np.int64)
-    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
-    lean = {int(d): LeanMinHash(seed=SEED, hashvalues=sigs[d], scheme="affine32") for d in docs}
-    with lsh.insertion_session() as session:
-        for d, m in lean.items():
-            session.insert(d, m)
-    for d, m in lean.items():
-        for other in lsh.query(m):
-            if other != d and np.count_nonzero(sigs[d] == sigs[other]) >= THRESHOLD * NUM_PERM:
-                a, b = find(d), find(other)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
     rep = np.full(n, -1, dtype=np.int32)
-    for d in lean:
-        rep[d] = find(d)
-    sizes = np.bincount(rep[rep >= 0], minlength=n) if n else np.zeros(0, dtype=np.int64)
-    rep[(rep >= 0) & (sizes[np.maximum(rep, 0)] < 2)] = -1  # alone: no cluster
+    docs = np.flatnonzero(candidates & (sigs[:, 0] != _EMPTY)) if n else np.zeros(0, dtype=np.int64)
+    if len(docs) < 2:
+        return rep
+    bands = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM).hashranges
+    need = THRESHOLD * NUM_PERM
+    sub = sigs[docs]
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    mix = np.random.default_rng(SEED).integers(1, 2**63, size=NUM_PERM, dtype=np.uint64) | np.uint64(1)
+    for start, end in bands:
+        # a band as one 64-bit number (a collision only adds a candidate, which is verified)
+        with np.errstate(over="ignore"):
+            key = (sub[:, start:end].astype(np.uint64) * mix[start:end]).sum(axis=1, dtype=np.uint64)
+        order = np.argsort(key, kind="stable")
+        bounds = np.flatnonzero(np.diff(key[order])) + 1
+        starts = np.concatenate(([0], bounds))
+        ends = np.concatenate((bounds, [len(order)]))
+        shared = ends - starts > 1  # buckets of one are no candidates
+        for lo, hi in zip(starts[shared].tolist(), ends[shared].tolist(), strict=True):
+            members = order[lo:hi]
+            for i in range(0, len(members), 64):  # row chunks bound the comparison's memory
+                head = members[i : i + 64]
+                agree = (sub[head][:, None, :] == sub[members][None, :, :]).sum(axis=2) >= need
+                a, b = np.nonzero(agree)
+                keep = head[a] < members[b]
+                rows.append(head[a][keep])
+                cols.append(members[b][keep])
+    if not rows or not sum(len(r) for r in rows):
+        return rep
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    graph = coo_matrix((np.ones(len(r), dtype=np.int8), (r, c)), shape=(len(docs), len(docs)))
+    _, comp = connected_components(graph, directed=False)
+    sizes = np.bincount(comp)
+    first = np.full(len(sizes), len(docs), dtype=np.int64)
+    np.minimum.at(first, comp, np.arange(len(docs)))  # docs is sorted: the first is the least
+    clustered = sizes[comp] >= 2
+    rep[docs[clustered]] = docs[first[comp[clustered]]]
     return rep

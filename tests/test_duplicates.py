@@ -14,6 +14,8 @@ from search.engine import SearchEngine, SearchRequest
 from search.indexer import build_index
 from search.normalize import search_key
 
+from .conftest import SAMPLES
+
 REPEATED = "全面推进乡村振兴，新建高标准农田十二万亩，粮食总产量稳定在一百二十亿斤以上，农村居民人均可支配收入增长百分之七。"
 EDITED = REPEATED.replace("十二万亩", "十三万亩")  # one figure changed: still a near-duplicate
 HALF = REPEATED[:30] + "同时深化农村集体产权制度改革，发展壮大新型农村集体经济，培育家庭农场和农民合作社。"
@@ -120,3 +122,54 @@ def test_a_generation_without_duplicate_files_is_served_and_continued(tmp_path: 
     page = engine.search(SearchRequest(query="高标准农田"))
     assert (2, [1]) == (page.total, [h.duplicates for h in page.hits])
     engine.close()
+
+
+def _lsh_clusters(sigs: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """The reference: every signature inserted into datasketch's MinHashLSH and queried."""
+    from datasketch import LeanMinHash, MinHashLSH
+
+    n = len(sigs)
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    docs = np.flatnonzero(candidates & (sigs[:, 0] != np.uint32(0xFFFFFFFF)))
+    lsh = MinHashLSH(threshold=duplicates.THRESHOLD, num_perm=duplicates.NUM_PERM)
+    lean = {int(d): LeanMinHash(seed=duplicates.SEED, hashvalues=sigs[d], scheme="affine32") for d in docs}
+    for d, m in lean.items():
+        lsh.insert(d, m)
+    for d, m in lean.items():
+        for other in lsh.query(m):
+            if other != d and np.count_nonzero(sigs[d] == sigs[other]) >= duplicates.THRESHOLD * duplicates.NUM_PERM:
+                a, b = find(d), find(other)
+                parent[max(a, b)] = min(a, b)
+    rep = np.full(n, -1, dtype=np.int32)
+    for d in lean:
+        rep[d] = find(d)
+    sizes = np.bincount(rep[rep >= 0], minlength=n)
+    rep[(rep >= 0) & (sizes[np.maximum(rep, 0)] < 2)] = -1
+    return rep
+
+
+def test_clusters_by_numpy_banding_equal_datasketchs_lsh() -> None:
+    # the sample reports' paragraphs, each also copied with one, two or five characters
+    # changed and a quarter of them twice: clusters of 2-4, near misses, and singles
+    keys = [search_key(line) for p in sorted(SAMPLES.iterdir()) for line in p.read_text(encoding="utf-8").splitlines() if len(line) >= 30]
+    rng = np.random.default_rng(7)
+    copies = []
+    for i, k in enumerate(keys):
+        for edits in (1, 2, 5) if i % 4 == 0 else (rng.integers(1, 6),):
+            chars = list(k)
+            for j in rng.choice(len(chars), size=int(edits), replace=False):
+                chars[j] = "改"
+            copies.append("".join(chars))
+    everything = keys + copies
+    eligible = np.ones(len(everything), dtype=bool)
+    sigs = duplicates.signatures(everything, eligible)
+    candidates = eligible & (rng.random(len(everything)) < 0.9)
+    got = duplicates.clusters(sigs, candidates)
+    assert (got == _lsh_clusters(sigs, candidates)).all()
+    assert 50 < np.count_nonzero(got >= 0) < len(everything)  # both clusters and singles
