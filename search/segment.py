@@ -77,9 +77,13 @@ class _Jieba:
         return list(self._jieba.tokenize(text, mode="search" if search else "default"))
 
 
-@lru_cache(maxsize=2)
 def segmenter(prefer: str = "rjieba") -> _Rjieba | _Jieba:
     """The shared segmenter: rjieba unless it is missing or `prefer` is "jieba"."""
+    return _segmenter(prefer)  # one cache key whether or not `prefer` was given
+
+
+@lru_cache(maxsize=2)
+def _segmenter(prefer: str) -> _Rjieba | _Jieba:
     if prefer == "rjieba":
         try:
             return _Rjieba()
