@@ -164,7 +164,14 @@ def parse(text: str) -> ParsedQuery:
             pos += 1
             continue
         m = _TOKEN.match(marked, pos)
-        assert m is not None  # every quote left pairs, so some alternative always matches
+        if m is None:
+            # a quote mark the pairing above let through (" and “” interleaved: `" “ a " ”`)
+            # opens nothing the tokenizer can close: it is a character like the other lone ones
+            marked = marked[:pos] + _LONE.get(marked[pos], marked[pos]) + marked[pos + 1 :]
+            if not lone:
+                notices.append("引号没有配对，已把引号当作普通字符查找。")
+                lone = 1
+            continue
         pos = m.end()
         word = m.group("word")
         quoted = m.group("q1") if m.group("q1") is not None else m.group("q2")

@@ -101,3 +101,25 @@ def test_spaced_phrases_are_checked_on_the_text(query: str, text: str, expected:
 
 def test_plain_queries_need_no_check() -> None:
     assert not parse('营商环境 "协商议政" -北京 title:综述').needs_verification
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['" “ 协商 " ”', '“ a " b ” "', 'NOT : 营商环境 " “ - title： " 民主监督 ” &', '” " “'],
+)
+def test_interleaved_straight_and_curly_quotes_are_read_not_crashed(text: str) -> None:
+    parsed = parse(text)
+    assert parsed.notices  # the stray quote is said to be searched as a character
+
+
+def test_any_mix_of_quotes_words_and_operators_parses_or_says_why() -> None:
+    import random
+
+    rnd = random.Random(20261129)
+    pieces = ['"', "“", "”", "协商", "政协", "-", "NOT", "OR", "title:", "title：", "(", "a", " ", "-政", '"议政']
+    for _ in range(3000):
+        text = "".join(rnd.choice(pieces) + rnd.choice(["", " "]) for _ in range(rnd.randint(1, 12)))
+        try:
+            parse(text)
+        except QuerySyntaxError as exc:
+            assert str(exc)  # a sentence, never an AssertionError or anything else
