@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+# A paragraph's stable id: its article's id and its position in the article ("…-1-p12").
+_PARAGRAPH_ID = re.compile(r"(?P<article>.+)-p(?P<position>\d{1,7})")
+
+
+def paragraph_id(article_id: str, position: int) -> str:
+    """The id of the paragraph at `position` of an article (hits, exports, permalinks)."""
+    return f"{article_id}-p{position}"
+
+
+def split_paragraph_id(text: str) -> tuple[str, int] | None:
+    """(article id, position) of a paragraph id, None when the text is not one."""
+    m = _PARAGRAPH_ID.fullmatch(text or "")
+    return (m["article"], int(m["position"])) if m else None
 
 
 @dataclass(frozen=True)
@@ -72,4 +87,4 @@ class Article:
     repairs: tuple[tuple[str, int], ...] = ()  # passed on from the ArticleDraft
 
     def paragraph_id(self, position: int) -> str:
-        return f"{self.id}-p{position}"
+        return paragraph_id(self.id, position)

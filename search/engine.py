@@ -23,6 +23,7 @@ from search import budget, integrity
 from search.analysis import query_words
 from search.backends import RankPlan, get_backend
 from search.cache import ByteLRU
+from search.documents import paragraph_id
 from search.facets import (
     Columns,
     FacetFilter,
@@ -373,7 +374,7 @@ class SearchEngine:
         text = store.text(docnum)
         position = int(st.columns.position[docnum])
         return Hit(
-            id=f"{a.id}-p{position}",
+            id=paragraph_id(a.id, position),
             article_id=a.id,
             title=a.title,
             province=a.province,
@@ -470,7 +471,7 @@ class SearchEngine:
 
     @staticmethod
     def _id(st: _Opened, docnum: int) -> str:
-        return f"{st.store.article_of(docnum).id}-p{int(st.columns.position[docnum])}"
+        return paragraph_id(st.store.article_of(docnum).id, int(st.columns.position[docnum]))
 
     @staticmethod
     def _parse(request: SearchRequest) -> tuple[ParsedQuery, tuple[str, ...]]:

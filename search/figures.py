@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from search import documents
 from search.normalize import search_key
 
 RULES = Path(__file__).parent / "data" / "figures.toml"
@@ -343,7 +344,7 @@ class Figure:
 
     @property
     def paragraph_id(self) -> str:
-        return f"{self.article_id}-p{self.position}"
+        return documents.paragraph_id(self.article_id, self.position)
 
     @property
     def committee(self) -> tuple[str, str, str]:

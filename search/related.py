@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from search import budget
+from search import budget, documents
 from search.analysis import is_searchable
 from search.segment import segmenter
 from search.snippets import snippet
@@ -67,16 +67,15 @@ class Related:
         }  # fmt: skip
 
 
-_PARAGRAPH_ID = re.compile(r"(?P<article>.+)-p(?P<position>\d{1,7})")
 _HAS_HAN = re.compile(r"[\u3400-\u9fff]")
 
 
 def docnum_of(st: Any, paragraph_id: str) -> int:
     """The docnum of a live paragraph id; ParagraphNotFound otherwise."""
-    m = _PARAGRAPH_ID.fullmatch(paragraph_id or "")
-    docs = st.columns.article_docs(m["article"]) if m else np.zeros(0, dtype=np.int64)
-    if m is not None and len(docs):
-        hit = docs[st.columns.position[docs] == int(m["position"])]
+    where = documents.split_paragraph_id(paragraph_id)
+    docs = st.columns.article_docs(where[0]) if where else np.zeros(0, dtype=np.int64)
+    if where is not None and len(docs):
+        hit = docs[st.columns.position[docs] == where[1]]
         if len(hit):
             return int(hit[0])
     raise ParagraphNotFound(f"没有这个段落：{paragraph_id!r}（段落编号形如 <文章编号>-p12）。")
@@ -164,7 +163,7 @@ def related(engine: Any, paragraph_id: str, limit: int = LIMIT) -> tuple[tuple[s
             position = int(cols.position[d])
             out.append(
                 Related(
-                    paragraph_id=f"{r.id}-p{position}", article_id=r.id, title=r.title, province=r.province,
+                    paragraph_id=documents.paragraph_id(r.id, position), article_id=r.id, title=r.title, province=r.province,
                     city=r.city, district=r.district, year=r.year, doc_type=r.doc_type, position=position,
                     score=float(scores[d]), shared=shared, text=text,
                     snippet=snippet(text, shared, key_text=k),

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from search import budget
+from search import budget, documents
 from search.engine import BadRequest, Hit, SearchEngine, SearchRequest
 from search.facets import NO_YEAR
 
@@ -408,7 +408,7 @@ def concordance(
             lines.append(
                 KwicLine(
                     left=text[max(0, s - width) : s], match=text[s:e], right=text[e : e + width],
-                    paragraph_id=f"{rec.id}-p{position}", article_id=rec.id, position=position,
+                    paragraph_id=documents.paragraph_id(rec.id, position), article_id=rec.id, position=position,
                     title=rec.title, year=rec.year, province=rec.province, city=rec.city, district=rec.district,
                 )  # fmt: skip
             )
@@ -421,9 +421,9 @@ def concordance(
 def paragraph_exists(engine: SearchEngine, article_id: str, position: int) -> bool:
     """Whether the index holds that paragraph (ids "<article id>-p<position>" are stable:
     the article id is the source file's stem and the article's number in it)."""
-    with engine.match_set(SearchRequest()) as ms:
-        docs = ms.columns.article_docs(article_id)
-        return bool(np.any(ms.columns.position[docs] == position)) if len(docs) else False
+    with engine.selection() as (st, _):  # the generation held, no match set needed
+        docs = st.columns.article_docs(article_id)
+        return bool(np.any(st.columns.position[docs] == position)) if len(docs) else False
 
 
 # The body that issues each document type, before and after the place name.

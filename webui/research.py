@@ -32,6 +32,7 @@ from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 
 from search import research
+from search.documents import paragraph_id, split_paragraph_id
 from search.engine import SearchEngine, SearchRequest
 from search.settings import Settings
 
@@ -128,7 +129,7 @@ def cite_box(item: Any, position: int | None = None, box_id: str = "", label: st
     buttons, rendered once per paragraph and day (a results page shows twenty of them, and
     the same paragraphs come back on other pages)."""
     args = _cite_args(item, position)
-    return _cite_box(args, box_id or (args[0] if position is None else f"{args[0]}-p{position}"), label)
+    return _cite_box(args, box_id or (args[0] if position is None else paragraph_id(args[0], position)), label)
 
 
 def _csv(header: Iterable[str], rows: Iterable[Iterable[Any]], filename: str) -> Response:
@@ -286,8 +287,8 @@ def kwic_csv() -> Response:
 def paragraph(paragraph_id: str) -> Response:
     """The stable address of a paragraph ("<article id>-p<position>", as in hits, exports and
     the concordance): a redirect to it in its article."""
-    m = re.fullmatch(r"(.+)-p([0-9]{1,6})", paragraph_id)
-    if m is None or not research.paragraph_exists(_engine(), m.group(1), int(m.group(2))):
+    where = split_paragraph_id(paragraph_id)
+    if where is None or not research.paragraph_exists(_engine(), *where):
         abort(404)
-    target = url_for("web.document", article_id=m.group(1), q=request.args.get("q") or None) + f"#p{m.group(2)}"
+    target = url_for("web.document", article_id=where[0], q=request.args.get("q") or None) + f"#p{where[1]}"
     return redirect(target, code=302)
