@@ -219,3 +219,34 @@ def test_a_killed_builds_folder_is_removed_and_the_good_index_kept(tmp_path: Pat
     names = {p.name for p in index_dir.iterdir() if p.name.startswith("gen-")}
     assert names == {first.generation, second.generation}
     assert SearchEngine(index_dir).search(SearchRequest()).total == second.paragraphs
+
+
+def test_a_batch_without_words_writes_no_word_postings() -> None:
+    # paragraphs of symbols only have characters and grams but no searchable word
+    from search.backends.whoosh_backend import DictPool
+
+    pool = DictPool()
+    pool.add_words([], [0, 0], 0)
+    pool.add_words(["协商", "协商", "政协"], [2, 0, 1], 2)
+    grouped = pool.iter_postings()
+    words = grouped.fields["words"]
+    assert sorted(words) == ["协商", "政协"]
+    ids, freqs = words["协商"]
+    assert (list(ids), list(freqs)) == ([2], [2])
+    assert list(words["政协"][0]) == [4]
+
+
+def test_an_incremental_build_of_a_file_without_words(tmp_path: Path, backend: str) -> None:
+    # the new paragraphs have characters and grams but not one searchable word
+    src = tmp_path / "src"
+    shutil.copytree(SAMPLES, src)
+    index_dir = tmp_path / "index"
+    build_index([src], index_dir, backend=backend)
+    (src / "zz.txt").write_text("※※※ ＊＊＊\n\n～～～～～～\n", encoding="utf-8")
+    assert build_index([src], index_dir).incremental
+    engine = SearchEngine(index_dir)
+    try:
+        assert engine.search(SearchRequest(query="※※※")).total >= 1
+        assert engine.search(SearchRequest(query="协商")).total > 0
+    finally:
+        engine.close()

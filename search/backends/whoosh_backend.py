@@ -342,6 +342,8 @@ class DictPool:
         # sorted by (code, docnum), so every code's docnums stay ascending.
         for fieldname, batches in self._pending.items():
             codes = np.concatenate([v >> _BATCH_BITS for v, _, _ in batches])
+            if not len(codes):  # batches of paragraphs without one such token
+                continue
             docs = np.concatenate([(v & (BATCH - 1)) + base for v, base, _ in batches]).astype(np.uint32)
             with_freqs = batches[0][2] is not None
             order = np.argsort(codes, kind="stable")
