@@ -27,6 +27,11 @@ def pinyin_syllables() -> frozenset[str]:
 
 
 _PLAIN_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzü")
+# Every letter a toned syllable can hold (Latin, with precomposed or combining tone marks):
+# a text without "(" or "?" before a run of them and a ")" has no gloss, and is passed over
+# without loading pypinyin or running the gloss pattern (which backtracks over every Han run).
+GLOSS_LETTERS = "a-z\u00c0-\u024f\u0300-\u036f\u1e00-\u1eff"
+_GLOSS_HINT = re.compile(f"[(（?][{GLOSS_LETTERS}]{{1,40}}[)）]")
 
 
 @lru_cache(maxsize=1)
@@ -63,6 +68,8 @@ def _is_gloss(run: str, letters: str) -> bool:
 def remove_pinyin_glosses(text: str) -> tuple[str, int]:
     """Remove pinyin glosses like 協(xié)商 or ?lián) and say how many went."""
     removed = 0
+    if not _GLOSS_HINT.search(text):
+        return text, 0
 
     def replace(m: re.Match[str]) -> str:
         nonlocal removed

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+import re
+
 from search.glosses import (
+    GLOSS_LETTERS,
     LOST_MARK,
     mark_lost_characters,
     pinyin_syllables,
@@ -52,6 +55,14 @@ def test_glosses_are_removed(raw, clean):
 )
 def test_real_parentheses_are_kept(text):
     assert (text, 0) == remove_pinyin_glosses(text)
+
+
+def test_the_quick_check_covers_every_pinyin_letter():
+    """A text is passed over unless "(" and a run of GLOSS_LETTERS occur: every letter of
+    every syllable must be one of them, or glosses holding it would be kept."""
+    letters = {c for s in pinyin_syllables() for c in s}
+    assert len(letters) > 40
+    assert {c for c in letters if not re.fullmatch(f"[{GLOSS_LETTERS}]", c)} == set()
 
 
 def test_gloss_count_is_reported():
