@@ -13,16 +13,9 @@ import statistics
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
-
-import docx
-import pypdfium2 as pdfium
-from docx.opc.exceptions import PackageNotFoundError
-from docx.oxml.ns import qn
-from docx.table import Table
-from docx.text.paragraph import Paragraph
-from markdown_it import MarkdownIt
 
 from search.pages import html_to_text
 
@@ -98,7 +91,17 @@ FRONT_MATTER = re.compile(
 )
 FRONT_MATTER_KEY = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)\s*:\s*(?P<value>.*)$")
 DATE_KEYS = ("date", "published", "pubdate", "publish_date", "created")
-_MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+
+# The readers' libraries (python-docx, pypdfium2, markdown-it) are imported when a file of
+# their kind is read: a tenth of a second that a corpus of .txt and .html never needs.
+@lru_cache(maxsize=1)
+def _markdown():
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+
 _BR_TAG = re.compile(r"<br\s*/?>", re.I)
 # CommonMark does not close `**` after punctuation when a Han character follows
 # (`**一、总体要求：**坚持…`), so such pairs reach the text as they were typed; a `**`
@@ -176,7 +179,7 @@ def markdown_to_text(source: str) -> FormattedText:
     prefix = ""
     heading = 0
     body = _FOOTNOTE_REFERENCE.sub(r"〔\1〕", _FOOTNOTE_DEFINITION.sub(r"〔\1〕", body))
-    for tok in _MARKDOWN.parse(body):
+    for tok in _markdown().parse(body):
         kind = tok.type
         if kind == "inline":
             text = _inline_text(tok.children).strip()
@@ -424,6 +427,8 @@ def join_layout_lines(pages: list[list[_Line]]) -> list[str]:
 
 def read_pdf(path: Path) -> FormattedText:
     """The text layer of a PDF, page furniture dropped and wrapped lines rejoined."""
+    import pypdfium2 as pdfium
+
     try:
         document = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
@@ -459,6 +464,8 @@ BODY_MIN = 40  # a paragraph this long before the first Heading 1 means it is no
 def _style_level(paragraph) -> int | None:
     """0 for a Title, n for Heading n (style name, or an outline level set on the paragraph
     or its style), None for body text."""
+    from docx.oxml.ns import qn
+
     style = paragraph.style
     name = (style.name or "").strip() if style is not None else ""
     if name.lower() in TITLE_STYLES:
@@ -477,6 +484,10 @@ def _style_level(paragraph) -> int | None:
 
 
 def _docx_blocks(parent, document):
+    from docx.oxml.ns import qn
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
     for child in parent.iterchildren():
         if child.tag == qn("w:p"):
             yield Paragraph(child, document)
@@ -511,6 +522,10 @@ def read_docx(path: Path) -> FormattedText:
             "it is an OLE compound file, not a .docx package: an encrypted .docx or an old "
             ".doc under a new name; save it as an unprotected .docx"
         )
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+    from docx.table import Table
+
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
