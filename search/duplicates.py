@@ -2,9 +2,9 @@
 
 Each paragraph of at least MIN_CHARS characters (not a heading) gets a MinHash signature
 of its character 3-shingles (punctuation and spaces dropped, on the search key, so
-Traditional and Simplified copies agree); datasketch's MinHashLSH finds the pairs whose
-estimated Jaccard similarity is at least THRESHOLD, which is then checked on the
-signatures. Connected pairs form a cluster, named by its first paragraph (lowest docnum):
+Traditional and Simplified copies agree); the banding of datasketch's MinHashLSH, done
+in numpy, finds the pairs whose estimated Jaccard similarity is at least THRESHOLD, which
+is then checked on the signatures. Connected pairs form a cluster, named by its first paragraph (lowest docnum):
 the store's `dup` column, -1 for a paragraph without near-duplicates.
 
 Signatures are computed with numpy (one affine hash per permutation over all shingles of
@@ -27,6 +27,11 @@ _EMPTY = np.uint32(0xFFFFFFFF)
 _STRIP = re.compile(r"[\W_]+")
 _MIX = np.uint32(0x9E3779B1)
 _BATCH_SHINGLES = 200_000
+# The bands datasketch's MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM) chooses (its
+# `hashranges`: the rows per band that best balance false positives and negatives). Written
+# out because importing datasketch (and the scipy.integrate it computes them with) took a
+# third of a second of every build; tests/test_duplicates.py holds that they still agree.
+BANDS = tuple((i * 11, (i + 1) * 11) for i in range(5))
 
 
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
@@ -81,6 +86,25 @@ def signatures(keys: list[str], eligible: np.ndarray) -> np.ndarray:
     return out
 
 
+def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Connected components of n nodes joined by the edges (a[i], b[i]): each node's label is
+    the least node of its component. Labels are lowered along the edges and then followed
+    to their own labels (pointer jumping) until nothing changes: a few rounds of numpy.
+    (scipy's connected_components gives the same partition; importing it took 0.2 s.)"""
+    label = np.arange(n)
+    while True:
+        low = np.minimum(label[a], label[b])
+        new = label.copy()
+        np.minimum.at(new, a, low)
+        np.minimum.at(new, b, low)
+        new = new[new]
+        while not np.array_equal(new, new[new]):
+            new = new[new]
+        if np.array_equal(new, label):
+            return label
+        label = new
+
+
 def clusters(sigs: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     """Per paragraph, the first docnum of its near-duplicate cluster (-1: none), among the
     `candidates` (a mask: live, long enough, not a heading).
@@ -90,22 +114,17 @@ def clusters(sigs: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     at least THRESHOLD of the signature agrees; clusters are the connected pairs. The same
     answer as inserting and querying every signature in MinHashLSH, without a Python call
     per paragraph."""
-    from datasketch import MinHashLSH  # imports scipy (half a second): builds only
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     n = len(sigs)
     rep = np.full(n, -1, dtype=np.int32)
     docs = np.flatnonzero(candidates & (sigs[:, 0] != _EMPTY)) if n else np.zeros(0, dtype=np.int64)
     if len(docs) < 2:
         return rep
-    bands = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM).hashranges
     need = THRESHOLD * NUM_PERM
     sub = sigs[docs]
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     mix = np.random.default_rng(SEED).integers(1, 2**63, size=NUM_PERM, dtype=np.uint64) | np.uint64(1)
-    for start, end in bands:
+    for start, end in BANDS:
         # a band as one 64-bit number (a collision only adds a candidate, which is verified)
         with np.errstate(over="ignore"):
             key = (sub[:, start:end].astype(np.uint64) * mix[start:end]).sum(axis=1, dtype=np.uint64)
@@ -125,9 +144,7 @@ def clusters(sigs: np.ndarray, candidates: np.ndarray) -> np.ndarray:
                 cols.append(members[b][keep])
     if not rows or not sum(len(r) for r in rows):
         return rep
-    r, c = np.concatenate(rows), np.concatenate(cols)
-    graph = coo_matrix((np.ones(len(r), dtype=np.int8), (r, c)), shape=(len(docs), len(docs)))
-    _, comp = connected_components(graph, directed=False)
+    comp = _components(len(docs), np.concatenate(rows), np.concatenate(cols))
     sizes = np.bincount(comp)
     first = np.full(len(sizes), len(docs), dtype=np.int64)
     np.minimum.at(first, comp, np.arange(len(docs)))  # docs is sorted: the first is the least

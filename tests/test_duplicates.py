@@ -154,6 +154,30 @@ def _lsh_clusters(sigs: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     return rep
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_components_are_scipys(seed: int) -> None:
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 400))
+    m = int(rng.integers(1, n))
+    a, b = rng.integers(0, n, size=m), rng.integers(0, n, size=m)
+    got = duplicates._components(n, a, b)
+    _, theirs = connected_components(coo_matrix((np.ones(m), (a, b)), shape=(n, n)), directed=False)
+    # the same partition, each component labelled by its least node
+    assert all(len(set(theirs[got == label])) == 1 for label in np.unique(got))
+    assert len(np.unique(got)) == len(np.unique(theirs))
+    assert all(label == np.flatnonzero(got == label)[0] for label in np.unique(got))
+
+
+def test_bands_are_datasketchs() -> None:
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=duplicates.THRESHOLD, num_perm=duplicates.NUM_PERM)
+    assert [tuple(b) for b in lsh.hashranges] == list(duplicates.BANDS)
+
+
 def test_clusters_by_numpy_banding_equal_datasketchs_lsh() -> None:
     # the sample reports' paragraphs, each also copied with one, two or five characters
     # changed and a quarter of them twice: clusters of 2-4, near misses, and singles
