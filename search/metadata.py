@@ -307,13 +307,14 @@ def detect_article_region(draft: ArticleDraft, gazetteer: Gazetteer | None = Non
     head_count = len(parts)
     for i, block in enumerate(draft.blocks):
         parts.append((block.text, REGION_WEIGHTS["opening" if i < OPENING_BLOCKS else "body"]))
-    head = parts[: head_count + OPENING_BLOCKS]
+    found_in = gazetteer.mentions_of_parts(parts)
+    head = [m for ms in found_in[: head_count + OPENING_BLOCKS] for m in ms]
     # A report about a place names it up front. A place named only deep in the body (台湾
     # in a national congress report) is a topic, not the author: no region then.
-    opening_region = gazetteer.detect(head)
+    opening_region = gazetteer.decide(head)
     if not opening_region:
         return Region()
-    found = gazetteer.detect(parts)
+    found = gazetteer.decide([m for ms in found_in for m in ms])
     return found if found.province == opening_region.province else opening_region
 
 

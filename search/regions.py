@@ -26,6 +26,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from search.documents import Region
 from search.normalize import match_key, to_simplified
 
@@ -160,6 +162,11 @@ class Gazetteer:
             if len(surface) >= 2:
                 buckets[surface[:2]].append(surface)
         self._buckets = {k: sorted(v, key=len, reverse=True) for k, v in buckets.items()}
+        # The same two-character keys as sorted 64-bit numbers, to find every place a name
+        # can start in many texts with one numpy search.
+        self._bucket_keys = np.array(
+            sorted((ord(k[0]) << 32) | ord(k[1]) for k in self._buckets), dtype=np.uint64
+        )
 
     @classmethod
     def load(cls) -> Gazetteer:
@@ -267,10 +274,34 @@ class Gazetteer:
         as the child, because the parent only qualifies it.
         """
         text = match_key(text)
-        found: list[Mention] = []
         buckets = self._buckets
         # Only where a name can start (its first two characters are a bucket) is worth a look.
-        starts = [j for j in range(len(text)) if text[j : j + 2] in buckets]
+        return self._mentions_at(text, [j for j in range(len(text)) if text[j : j + 2] in buckets], weight)
+
+    def mentions_of_parts(self, parts: Sequence[tuple[str, float]]) -> list[list[Mention]]:
+        """mentions(text, weight) of each (text, weight) part, the places where a name can
+        start found for all of them at once (an article's paragraphs: one numpy search
+        instead of a slice and a dict lookup per character)."""
+        keys = [match_key(text) if text else "" for text, _ in parts]
+        joined = "\n".join(keys)
+        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        starts: list[list[int]] = [[] for _ in keys]
+        if len(codes) >= 2 and len(self._bucket_keys):
+            pairs = (codes[:-1] << np.uint64(32)) | codes[1:]
+            at = np.searchsorted(self._bucket_keys, pairs)
+            at[at == len(self._bucket_keys)] = 0
+            hits = np.flatnonzero(self._bucket_keys[at] == pairs)
+            offsets = np.cumsum([0] + [len(k) + 1 for k in keys])
+            which = np.searchsorted(offsets, hits, side="right") - 1
+            for part, pos in zip(which.tolist(), (hits - offsets[which]).tolist(), strict=True):
+                starts[part].append(pos)
+        return [
+            self._mentions_at(key, at, weight) if at else []
+            for key, at, (_, weight) in zip(keys, starts, parts, strict=True)
+        ]
+
+    def _mentions_at(self, text: str, starts: list[int], weight: float) -> list[Mention]:
+        found: list[Mention] = []
         k = 0
         while k < len(starts):
             i = starts[k]
@@ -341,7 +372,10 @@ class Gazetteer:
         of all evidence; we descend a level while the best child holds DESCEND_SHARE of its
         parent's evidence.
         """
-        mentions = [m for text, w in parts if text for m in self.mentions(text, w)]
+        return self.decide([m for ms in self.mentions_of_parts(list(parts)) for m in ms])
+
+    def decide(self, mentions: Sequence[Mention]) -> Region:
+        """The region that weighted mentions point to (see detect)."""
         # Context: divisions named unambiguously, except by a county's short form, which
         # must itself be supported by context (海淀 alone is not enough).
         named = {

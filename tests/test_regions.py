@@ -172,3 +172,15 @@ def test_taiwan_districts_that_are_everyday_words_need_their_city() -> None:
     text = "鲁中矿新社区、大社区等重点工程进展顺利，新社区建设提速，济南市加快发展。"
     assert Region("山东省", "济南市", "", "370100000000") == detect_region(text)
     assert "新社区" in detect_region("台中市新社区推进农业发展").district
+
+
+def test_mentions_of_many_parts_are_each_parts_mentions(gaz: Gazetteer) -> None:
+    """The one-search path for an article's parts finds what mentions() finds in each."""
+    from .conftest import SAMPLES
+
+    texts = [line for p in sorted(SAMPLES.iterdir()) for line in p.read_text(encoding="utf-8").splitlines()]
+    texts += ["", "济南市市中区", "山东省聊城市\n东昌府区", "孙中山", "濟南市", "a", "北京"]
+    parts = [(t, float(i % 3 + 1)) for i, t in enumerate(texts)]
+    got = gaz.mentions_of_parts(parts)
+    assert got == [gaz.mentions(t, w) if t else [] for t, w in parts]
+    assert sum(map(len, got)) > 50
