@@ -178,8 +178,38 @@ def _uint32s(raw: object) -> np.ndarray:
     return np.asarray(raw, dtype=np.int64)
 
 
+class _TellingFile:
+    """A file being written that knows its position: Whoosh asks the postings and term files
+    for it up to four times per term, and a buffered file answers each time with a system
+    call (lseek). Everything else goes to the file itself."""
+
+    def __init__(self, file) -> None:  # noqa: ANN001
+        self._file = file
+        self._pos = file.tell()
+
+    def write(self, data) -> int:  # noqa: ANN001
+        n = self._file.write(data)
+        self._pos += n
+        return n
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, *args) -> int:  # noqa: ANN002
+        self._pos = self._file.seek(*args)
+        return self._pos
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        return getattr(self._file, name)
+
+
 class LeanFieldWriter(W3FieldWriter):
     """Writes the grouped postings of a DictPool term by term, block by block."""
+
+    def __init__(self, codec, storage, segment) -> None:  # noqa: ANN001
+        super().__init__(codec, storage, segment)
+        for structfile in (self._postfile, self._tindex.dbfile):
+            structfile.file = _TellingFile(structfile.file)
 
     def add_postings(self, schema, lengths, items):  # noqa: ANN001, ANN201 - Whoosh's signature
         if not isinstance(items, _Grouped):
