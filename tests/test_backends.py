@@ -250,3 +250,31 @@ def test_an_incremental_build_of_a_file_without_words(tmp_path: Path, backend: s
         assert engine.search(SearchRequest(query="协商")).total > 0
     finally:
         engine.close()
+
+
+def _whoosh_postings(index_dir: Path) -> dict[str, bytes]:
+    from whoosh import index
+
+    ix = index.open_dir(str(current_generation(index_dir) / "whoosh"))
+    segment = ix._segments()[0]
+    files = segment.open_compound_file(ix.storage)
+    return {ext: files.open_file(segment.make_filename(f".{ext}")).read() for ext in ("pst", "trm")}
+
+
+@pytest.mark.parametrize("block", [40, 1024])  # blocks are never shorter than an inlined list
+def test_direct_term_writer_writes_whooshs_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int) -> None:
+    """The compact terms written at once are byte for byte what Whoosh's own term and block
+    calls write: inlined lists, one block and (with small blocks) many."""
+    from search.backends import whoosh_backend
+
+    monkeypatch.setattr(whoosh_backend, "BLOCK_LIMIT", block)
+    written = {}
+    for direct in (True, False):
+        monkeypatch.setattr(whoosh_backend.LeanFieldWriter, "direct", direct)
+        build_index([SAMPLES], tmp_path / str(direct), backend="whoosh", progress=False)
+        written[direct] = _whoosh_postings(tmp_path / str(direct))
+    assert written[True] == written[False]
+    assert len(written[True]["pst"]) > 10_000
+    engine = SearchEngine(tmp_path / "True")
+    assert engine.search(SearchRequest(query="协商")).total == engine.search(SearchRequest(query="協商")).total > 20
+    engine.close()
