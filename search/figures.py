@@ -214,6 +214,12 @@ def _found(metric: Metric, m: re.Match[str], offset: int, a: int, b: int) -> Fou
     )  # fmt: skip
 
 
+@lru_cache(maxsize=512)  # every paragraph of a section asks about the same heading
+def _skipped_section(section: str, skip: tuple[str, ...]) -> bool:
+    key = search_key(section)
+    return any(w in key for w in skip)
+
+
 def extract(
     text: str, key: str | None = None, section: str = "", rules: Rules | None = None
 ) -> list[Found]:
@@ -224,7 +230,7 @@ def extract(
     """
     rules = rules or load_rules()
     key = search_key(text) if key is None else key
-    if section and any(w in search_key(section) for w in rules.skip_sections):
+    if section and _skipped_section(section, rules.skip_sections):
         return []
     found: list[Found] = []
     for a, b in _sentences(key):

@@ -292,9 +292,10 @@ class Gazetteer:
             at[at == len(self._bucket_keys)] = 0
             hits = np.flatnonzero(self._bucket_keys[at] == pairs)
             offsets = np.cumsum([0] + [len(k) + 1 for k in keys])
-            which = np.searchsorted(offsets, hits, side="right") - 1
-            for part, pos in zip(which.tolist(), (hits - offsets[which]).tolist(), strict=True):
-                starts[part].append(pos)
+            cuts = np.searchsorted(hits, offsets).tolist()  # hits of part i: cuts[i]:cuts[i+1]
+            for part, (lo, hi) in enumerate(zip(cuts, cuts[1:], strict=False)):
+                if hi > lo:
+                    starts[part] = (hits[lo:hi] - offsets[part]).tolist()
         return [
             self._mentions_at(key, at, weight) if at else []
             for key, at, (_, weight) in zip(keys, starts, parts, strict=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -38,9 +38,13 @@ class Theme:
     exclude: tuple[str, ...] = ()
     min_hits: int = 1
 
+    @cached_property
+    def _any(self) -> re.Pattern[str]:
+        return _any_keyword(self.keywords)
+
     def hits(self, key: str) -> dict[str, int]:
         """Occurrences of each keyword in `key` (simplified text) once excluded phrases are masked."""
-        if not _any_keyword(self.keywords).search(key):
+        if not self._any.search(key):
             return {}  # most paragraphs: one pass of one pattern, not one per keyword
         for phrase in self.exclude:
             key = key.replace(phrase, _MASK * len(phrase))
