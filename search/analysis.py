@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from search.segment import cut, cut_with_parts, parts_of, segmenter
 
@@ -93,18 +94,22 @@ def index_words(key: str) -> list[str]:
     Each default-mode word is cut again on its own, so sub-words never straddle two
     words (as search mode on the whole text can)."""
     out: list[str] = []
-    append = out.append
+    extend = out.extend
     for word, _, _ in segmenter().tokenize(key, False):
-        n = len(word)
-        if n == 1:
-            if word.isalnum():
-                append(word)
-            continue
-        if word.isalnum() or is_searchable(word):
-            append(word)
-        if n > 2:
-            out.extend(p for p, _, _ in parts_of(word) if p.isalnum() or is_searchable(p))
+        extend(_word_forms(word))
     return out
+
+
+@lru_cache(maxsize=500_000)
+def _word_forms(word: str) -> tuple[str, ...]:
+    """What index_words keeps of one default-mode word: itself if searchable, then its
+    searchable sub-words; remembered, since the same words come back in every paragraph."""
+    if len(word) == 1:
+        return (word,) if word.isalnum() else ()
+    own = (word,) if word.isalnum() or is_searchable(word) else ()
+    if len(word) > 2:
+        return own + tuple(p for p, _, _ in parts_of(word) if p.isalnum() or is_searchable(p))
+    return own
 
 
 MAX_WORD = 8  # longest substring of a query piece looked up as a word of the index
