@@ -171,6 +171,21 @@ def test_components_are_scipys(seed: int) -> None:
     assert all(label == np.flatnonzero(got == label)[0] for label in np.unique(got))
 
 
+def test_batched_signatures_equal_each_keys_own() -> None:
+    keys = [search_key(line) for p in sorted(SAMPLES.iterdir()) for line in p.read_text(encoding="utf-8").splitlines()]
+    keys += ["", "ab", "abc", "，，，甲乙", "甲乙丙", "甲 乙 丙 丁"] * 3
+    eligible = np.array([i % 7 != 3 for i in range(len(keys))])
+    got = duplicates.signatures(keys, eligible)
+    for i, key in enumerate(keys):
+        shingles = duplicates._shingles(key)
+        if not eligible[i] or not len(shingles):
+            assert (got[i] == 0xFFFFFFFF).all()
+            continue
+        with np.errstate(over="ignore"):
+            own = (duplicates._A[:, None] * shingles[None, :] + duplicates._B[:, None]).min(axis=1)
+        assert (got[i] == own).all(), key
+
+
 def test_bands_are_datasketchs() -> None:
     from datasketch import MinHashLSH
 
