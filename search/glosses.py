@@ -153,6 +153,7 @@ class _RareTable(dict):
 _RARE = _RareTable()
 
 
+@lru_cache(maxsize=64)  # a line is asked whether it is mojibake, then for its mojibake runs
 def rare_count(line: str) -> int:
     """How many characters of the line a report would not contain (〓 not counted)."""
     return len(line.translate(_RARE))

@@ -820,3 +820,15 @@ def test_a_lead_in_after_a_clause_cut_on_a_han_character(right, joins):
 )
 def test_clauses_cut_after_a_comma_or_around_a_link_are_joined(paras, joined):
     assert joined == rejoin_paragraphs(paras)[0]
+
+
+def test_display_widths_of_many_lines_equal_each_lines_own():
+    from search.clean import display_widths
+
+    from .conftest import SAMPLES
+
+    lines = [line for p in sorted(SAMPLES.iterdir()) for line in p.read_text(encoding="utf-8").splitlines()]
+    lines += ["", "abc", "ａｂｃ", "𠀀𠀁x", "😀 emoji", "한국어", "", "tab\tand　ideographic space"]
+    assert display_widths(lines) == [display_width(line) for line in lines]
+    assert display_widths([]) == []
+    assert display_widths(["𠀀a"]) == [3]
