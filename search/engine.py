@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -116,6 +117,22 @@ class _Opened:
     def close(self) -> None:
         self.backend.close()
         self.store.close()
+
+
+class _Ranking:
+    """A search's ranking words and priors, worked out once when first asked for (the
+    ranking, the native page and the page's type-prior notice all use them)."""
+
+    def __init__(self, st: _Opened, parsed: ParsedQuery, request: SearchRequest) -> None:
+        self.st, self.parsed, self.request = st, parsed, request
+
+    @cached_property
+    def words(self) -> tuple[str, ...]:
+        return SearchEngine._rank_words(self.st, self.parsed)
+
+    @cached_property
+    def priors(self) -> QueryPriors:
+        return SearchEngine._priors(self.st, self.parsed, self.request, self.words)
 
 
 def _mask(size: int, docs: np.ndarray) -> np.ndarray:
@@ -328,23 +345,26 @@ class SearchEngine:
         return tuple(words)
 
     @staticmethod
-    def _priors(st: _Opened, parsed: ParsedQuery, request: SearchRequest) -> QueryPriors:
+    def _priors(st: _Opened, parsed: ParsedQuery, request: SearchRequest, words: tuple[str, ...] | None = None) -> QueryPriors:
         """The query's ranking priors (search.ranking), from its positive body pieces."""
         if request.sort != "relevance":
             return QueryPriors(None)
         pieces = tuple(dict.fromkeys(p for g in parsed.groups for t in g if not t.in_title for p in t.key.split()))
-        words = tuple(w for w in SearchEngine._rank_words(st, parsed) if len(w) > 1)
-        return query_priors(st.store, pieces, words, type_prior=request.type_prior)
+        if words is None:
+            words = SearchEngine._rank_words(st, parsed)
+        return query_priors(st.store, pieces, tuple(w for w in words if len(w) > 1), type_prior=request.type_prior)
 
     def _ordered(
-        self, st: _Opened, parsed: ParsedQuery, total_mask: np.ndarray, request: SearchRequest, limit: int | None
+        self, st: _Opened, parsed: ParsedQuery, total_mask: np.ndarray, request: SearchRequest, limit: int | None,
+        ranking: _Ranking | None = None,
     ) -> list[tuple[int, float]]:
         """(docnum, score) of the matches in the requested order, the first `limit` of them."""
         cols = st.columns
         docs = np.flatnonzero(total_mask)
         if not len(docs):
             return []
-        words = self._rank_words(st, parsed) if request.sort == "relevance" else ()
+        ranking = ranking or _Ranking(st, parsed, request)
+        words = ranking.words if request.sort == "relevance" else ()
         if words:
             native = parsed.plain
             plan = RankPlan(
@@ -356,7 +376,7 @@ class SearchEngine:
                 filter=self._filter(request),
                 native=native,
                 order=cols.order,
-                boost=self._priors(st, parsed, request).boost,
+                boost=ranking.priors.boost,
             )
             return st.backend.top(plan)
         # Year sorts: by year, then delivery date, then reading order. Browsing (no words to
@@ -368,7 +388,10 @@ class SearchEngine:
             picked = picked[:limit]
         return [(int(d), 0.0) for d in picked]
 
-    def _hit(self, st: _Opened, docnum: int, score: float, keys: tuple[str, ...], with_snippet: bool) -> Hit:
+    def _hit(
+        self, st: _Opened, docnum: int, score: float, keys: tuple[str, ...], with_snippet: bool,
+        duplicate_ids: tuple[str, ...] = (),
+    ) -> Hit:
         store = st.store
         a = store.article_of(docnum)
         text = store.text(docnum)
@@ -391,10 +414,12 @@ class SearchEngine:
             level=a.level,
             delivered=a.delivered,
             role=store.role(docnum),
+            duplicates=len(duplicate_ids),
+            duplicate_ids=duplicate_ids,
         )
 
     def _native_page(
-        self, st: _Opened, parsed: ParsedQuery, request: SearchRequest
+        self, st: _Opened, parsed: ParsedQuery, request: SearchRequest, ranking: _Ranking
     ) -> tuple[int, dict[str, tuple[FacetValue, ...]], Callable[[int], list[tuple[int, float]]]] | None:
         """The whole page from a backend that counts facets and ranks on its own (tantivy),
         when the query is one it can express: no match set is ever listed. The ranking is
@@ -402,7 +427,7 @@ class SearchEngine:
         count = getattr(st.backend, "count", None)
         if count is None or request.sort != "relevance" or not parsed.groups or not parsed.plain:
             return None
-        words = self._rank_words(st, parsed)
+        words = ranking.words
         if not words:
             return None
         groups = tuple(tuple(t.key for t in g) for g in parsed.groups)
@@ -423,7 +448,7 @@ class SearchEngine:
         plan = RankPlan(
             allowed=None, words=words, limit=None, groups=groups,
             negated=negated, filter=full, native=True, order=st.columns.order,
-            boost=self._priors(st, parsed, request).boost,
+            boost=ranking.priors.boost,
         )  # fmt: skip
         return total, facets, lambda limit: st.backend.top(replace(plan, limit=limit))
 
@@ -490,7 +515,8 @@ class SearchEngine:
         first = (request.page - 1) * request.per_page
         with self._use() as st:
             request, place_notices = resolve_places(request, st.store.articles)
-            native = self._native_page(st, parsed, request) if request.page * request.per_page <= MAX_DEPTH else None
+            ranking = _Ranking(st, parsed, request)
+            native = self._native_page(st, parsed, request, ranking) if request.page * request.per_page <= MAX_DEPTH else None
             total_mask: np.ndarray | None = None
             if native is not None:
                 total, facets, rank = native
@@ -502,17 +528,17 @@ class SearchEngine:
                     check_depth(request.page, request.per_page)
 
                 def rank(limit: int) -> list[tuple[int, float]]:
-                    return self._ordered(st, parsed, total_mask, request, limit)  # type: ignore[arg-type]
+                    return self._ordered(st, parsed, total_mask, request, limit, ranking)  # type: ignore[arg-type]
 
             shown = self._collapsed(st, rank, first + request.per_page, total) if first < total else []
             keys = parsed.highlight_keys()
             budget.check()
             folded = self._folded(st, parsed, request, total_mask, [d for d, _ in shown[first:]])
             hits = tuple(
-                replace(self._hit(st, d, s, keys, True), duplicates=len(f), duplicate_ids=tuple(self._id(st, x) for x in f))
+                self._hit(st, d, s, keys, True, duplicate_ids=tuple(self._id(st, x) for x in f))
                 for (d, s), f in budget.checked(zip(shown[first:], folded, strict=True), every=1)
             )
-            type_prior = self._priors(st, parsed, request).type_prior if total else ()
+            type_prior = ranking.priors.type_prior if total else ()
             suggested = self._suggestions(st, parsed, request) if not total and parsed.groups else ()
         return SearchPage(
             request=request,
