@@ -219,6 +219,10 @@ class StoreWriter:
         np.save(folder / "para.dup.npy", duplicates.clusters(sigs, eligible & live))
 
 
+def _mapped(path: Path) -> np.ndarray:
+    return np.load(path, mmap_mode="r").view(np.ndarray)
+
+
 class Store:
     """The document data of one generation, memory-mapped."""
 
@@ -230,10 +234,12 @@ class Store:
         ]
         self.theme_names: list[str] = meta["themes"]
         self.files: dict[str, dict[str, Any]] = json.loads((self.folder / "files.json").read_text(encoding="utf-8"))
-        self._cols = {name: np.load(self.folder / f"para.{name}.npy", mmap_mode="r") for name in COLUMNS}
+        # Memory-mapped, seen as plain arrays: numpy's memmap class indexes in Python (a
+        # method call per item read), a view of its buffer in C.
+        self._cols = {name: _mapped(self.folder / f"para.{name}.npy") for name in COLUMNS}
         self.size = len(self._cols["article"])
         dup = self.folder / "para.dup.npy"  # absent from a generation built before duplicates
-        self._cols["dup"] = np.load(dup, mmap_mode="r") if dup.exists() else np.full(self.size, -1, dtype=np.int32)
+        self._cols["dup"] = _mapped(dup) if dup.exists() else np.full(self.size, -1, dtype=np.int32)
         self._text = self._map("text")
         self._key = self._map("key")
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 import weakref
 from array import array
+from collections.abc import Iterator
 from pathlib import Path
 from pickle import dumps
 
@@ -567,7 +568,6 @@ class _Reader(BackendReader):
         self._live = np.asarray(live, dtype=bool)
         self._titles = _Titles(store)
         self.small = store.key_bytes <= SMALL_INDEX_KEY_BYTES  # type: ignore[attr-defined]
-        self._words: frozenset[str] | None = None
         self._readers: list = []
         # Readers hold open files: closed with this object even when nobody calls close().
         self._finalizer = weakref.finalize(self, _close_readers, self._readers)
@@ -591,14 +591,7 @@ class _Reader(BackendReader):
         ids_parts: list[np.ndarray] = []
         freq_parts: list[np.ndarray] = []
         fmt = self._schema[field].format
-        for seg, offset in self._reader().leaf_readers():
-            # One look in the term table; Whoosh's `in` then `postings` looks twice and
-            # wraps the matcher to hide deleted documents, which the store's live column does.
-            terms = seg._terms
-            try:
-                info = terms.term_info(field, btext)
-            except TermNotFound:
-                continue
+        for info, terms, offset in self._term_infos(field, btext):
             if info.is_inlined():
                 ids, weights, _ = info.inlined_postings()
                 ids_parts.append(_uint32s(ids) + offset)
@@ -613,12 +606,44 @@ class _Reader(BackendReader):
         self._cache.put(key, (ids, freqs))
         return ids, freqs
 
+    def _term_infos(self, field: str, btext: bytes) -> Iterator[tuple[W3TermInfo, object, int]]:
+        """(term info, term reader, docnum offset) of a term in each segment holding it."""
+        if self.small and field == WORDS:
+            for seg, offset, table in self._word_tables():
+                raw = table.get(btext)
+                if raw is not None:
+                    yield W3TermInfo.from_bytes(raw), seg._terms, offset
+            return
+        for seg, offset in self._reader().leaf_readers():
+            # One look in the term table; Whoosh's `in` then `postings` looks twice and
+            # wraps the matcher to hide deleted documents, which the store's live column does.
+            terms = seg._terms
+            try:
+                yield terms.term_info(field, btext), terms, offset
+            except TermNotFound:
+                continue
+
+    def _word_tables(self) -> list[tuple[object, int, dict[bytes, bytes]]]:
+        """A small index's word term table, per segment, read into a dict once (a few
+        thousand rows): a word is found by one dict lookup instead of Whoosh's hashed
+        file table (an md5 and two reads)."""
+        found = self._local.__dict__.get("word_tables")
+        if found is None:
+            found = []
+            for seg, offset in self._reader().leaf_readers():
+                terms = seg._terms
+                prefix = terms._keycoder(WORDS, b"")
+                found.append((seg, offset, {
+                    key[len(prefix):]: value
+                    for key, value in _items_with_prefix(terms._tindex, prefix)
+                }))  # fmt: skip
+            self._local.word_tables = found
+        return found
+
     def has_word(self, word: str) -> bool:
         if self.small:
-            words = self._words
-            if words is None:
-                words = self._words = frozenset(self._reader().lexicon(WORDS))
-            return word.encode("utf-8") in words
+            btext = word.encode("utf-8")
+            return any(btext in table for _, _, table in self._word_tables())
         btext = word.encode("utf-8")
         return any((WORDS, btext) in seg for seg, _ in self._reader().leaf_readers())
 
@@ -671,6 +696,13 @@ class _Reader(BackendReader):
             _close_readers(self._readers)
             self._local = threading.local()
             self._cache.clear()
+
+
+def _items_with_prefix(tindex, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:  # noqa: ANN001
+    for key, value in tindex.items_from(prefix):
+        if not key.startswith(prefix):
+            return
+        yield key, value
 
 
 def _close_readers(readers: list) -> None:
