@@ -92,6 +92,20 @@ def _cppcc_articles(store: object, types: frozenset[str]) -> np.ndarray:
     return found
 
 
+def _structure(store: object) -> dict[str, np.ndarray]:
+    """The store's section, parent-heading and article columns as int64 (kept on the store:
+    converting them took a copy of three whole columns per query)."""
+    found = store.__dict__.get("_rank_structure")  # type: ignore[attr-defined]
+    if found is None:
+        found = {
+            "section": np.asarray(store.col("section"), dtype=np.int64),  # type: ignore[attr-defined]
+            "up": np.asarray(store.col("up"), dtype=np.int64),  # type: ignore[attr-defined]
+            "article": np.asarray(store.col("article")),  # type: ignore[attr-defined]
+        }
+        store.__dict__["_rank_structure"] = found  # type: ignore[attr-defined]
+    return found
+
+
 def query_priors(
     store: object,
     pieces: tuple[str, ...],
@@ -125,9 +139,7 @@ def query_priors(
         if not state:
             n = int(store.size)  # type: ignore[attr-defined]
             state.update(
-                section=np.asarray(store.col("section"), dtype=np.int64),  # type: ignore[attr-defined]
-                up=np.asarray(store.col("up"), dtype=np.int64),  # type: ignore[attr-defined]
-                article=np.asarray(store.col("article")),  # type: ignore[attr-defined]
+                _structure(store),
                 known=np.zeros(n, dtype=bool),
                 value=np.zeros(n, dtype=bool),
             )
