@@ -42,14 +42,27 @@ class Theme:
     def _any(self) -> re.Pattern[str]:
         return _any_keyword(self.keywords)
 
+    def _masked(self, key: str) -> str:
+        for phrase in self.exclude:
+            key = key.replace(phrase, _MASK * len(phrase))
+        return key
+
     def hits(self, key: str) -> dict[str, int]:
         """Occurrences of each keyword in `key` (simplified text) once excluded phrases are masked."""
         if not self._any.search(key):
             return {}  # most paragraphs: one pass of one pattern, not one per keyword
-        for phrase in self.exclude:
-            key = key.replace(phrase, _MASK * len(phrase))
+        key = self._masked(key)
         counts = {kw: key.count(kw) for kw in self.keywords}
         return {kw: n for kw, n in counts.items() if n}
+
+    def fires(self, key: str) -> bool:
+        """Whether the theme applies to `key`: sum(hits(key).values()) >= min_hits, without
+        counting every keyword when one occurrence is enough."""
+        if not self._any.search(key):
+            return False
+        if self.min_hits > 1:
+            return sum(self.hits(key).values()) >= self.min_hits
+        return not self.exclude or self._any.search(self._masked(key)) is not None
 
 
 def _strings(value: object, what: str) -> tuple[str, ...]:
@@ -125,5 +138,6 @@ class ThemeRules:
         return out
 
     def themes_for(self, text: str) -> tuple[str, ...]:
-        """Names of the themes of `text`, in file order."""
-        return tuple(self.explain(text))
+        """Names of the themes of `text`, in file order (those explain() lists)."""
+        key = match_key(text)
+        return tuple(theme.name for theme in self.themes if theme.fires(key))

@@ -84,3 +84,18 @@ def test_load_from_a_path(tmp_path: Path) -> None:
 def test_validation_errors_are_sentences(toml: str, message: str) -> None:
     with pytest.raises(ThemeRulesError, match=message.replace("[", r"\[").replace("]", r"\]")):
         ThemeRules.from_toml(toml)
+
+
+def test_themes_for_names_what_explain_lists(rules: ThemeRules) -> None:
+    """themes_for stops at the first keyword a theme needs; explain counts them all."""
+    from .conftest import SAMPLES
+
+    govreports = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "govreports"
+    lines = [line for p in sorted(SAMPLES.iterdir()) for line in p.read_text(encoding="utf-8").splitlines()]
+    lines += [line for p in sorted(govreports.glob("*/*.txt"))[:60] for line in p.read_text(encoding="utf-8").splitlines()]
+    lines += ["基层协商", "基层协商和协商民主", "企业家代表", "主题教育和教育"]
+    strict = ThemeRules.from_toml('[[theme]]\nname = "两次"\nkeywords = ["协商", "民主"]\nexclude = ["协商民主"]\nmin_hits = 2\n')
+    for line in lines:
+        assert rules.themes_for(line) == tuple(rules.explain(line)), line
+        assert strict.themes_for(line) == tuple(strict.explain(line)), line
+    assert sum(1 for line in lines if rules.themes_for(line)) > 50
