@@ -1422,7 +1422,10 @@ def target_rows(corpora: dict[str, Any]) -> list[str]:
                 n50, n95 = slower_count(q, scan, "cpu_p50_ms"), slower_count(q, scan, "cpu_p95_ms")
                 check(f"{name}: whoosh faster than the scan on every query, p50 and p95 (CPU)",
                       f"not faster on {n50} (p50), {n95} (p95)", n50.startswith("0/") and n95.startswith("0/"))
-            if backend == "whoosh" and "cpu_s" in b and "build" in naive:
+            # The issue sets the build ratio at 10k paragraphs, where naive Whoosh is run; on
+            # the samples (170 paragraphs) a build is its fixed start (imports, dictionaries)
+            # and the ratio is printed in the corpus's table, not checked.
+            if backend == "whoosh" and size == "10k" and "cpu_s" in b and "build" in naive:
                 x = naive["build"]["cpu_s"] / b["cpu_s"]
                 check(f"{name}: whoosh build >= 3x faster than naive Whoosh (CPU)", f"{x:.2f}x", x >= 3)
             if backend == "tantivy" and name == "large":
