@@ -95,8 +95,8 @@ def group_articles(engine: SearchEngine, request: SearchRequest) -> GroupPage:
         ranked = ms.ranked(None)
         if not ranked:
             return GroupPage(request, 0, 0, ())
-        docs = np.fromiter((d for d, _ in ranked), dtype=np.int64, count=len(ranked))
-        scores = np.fromiter((s for _, s in ranked), dtype=np.float64, count=len(ranked))
+        pairs = np.array(ranked, dtype=np.float64).reshape(-1, 2)  # docnums are exact in a float64
+        docs, scores = pairs[:, 0].astype(np.int64), pairs[:, 1]
         arts = ms.columns.article[docs]
         uniq, first = np.unique(arts, return_index=True)
         art_order = uniq[np.argsort(first, kind="stable")]  # by the rank of the best paragraph

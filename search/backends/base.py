@@ -203,4 +203,4 @@ def top_k(
         picked = keep[np.lexsort((tie[keep], -scores[keep]))][:limit]
     else:
         picked = np.lexsort((tie, -scores))
-    return [(int(docs[i]), float(scores[i])) for i in picked]
+    return list(zip(docs[picked].tolist(), scores[picked].tolist(), strict=True))
