@@ -98,26 +98,27 @@ def group_articles(engine: SearchEngine, request: SearchRequest) -> GroupPage:
         pairs = np.array(ranked, dtype=np.float64).reshape(-1, 2)  # docnums are exact in a float64
         docs, scores = pairs[:, 0].astype(np.int64), pairs[:, 1]
         arts = ms.columns.article[docs]
-        uniq, first = np.unique(arts, return_index=True)
-        art_order = uniq[np.argsort(first, kind="stable")]  # by the rank of the best paragraph
-        counts = np.bincount(arts)
         by_art = np.argsort(arts, kind="stable")  # each article's paragraphs, in rank order
         sorted_arts = arts[by_art]
+        starts = np.concatenate(([0], np.flatnonzero(np.diff(sorted_arts)) + 1))
+        counts = np.diff(np.append(starts, len(arts)))
+        # articles by the rank of their best paragraph (the first of each run)
+        art_order = np.argsort(by_art[starts], kind="stable")
         start = (request.page - 1) * request.per_page
         groups = []
-        for a in art_order[start : start + request.per_page].tolist():
-            lo = int(np.searchsorted(sorted_arts, a))
-            picked = by_art[lo : lo + min(GROUP_HITS, int(counts[a]))]
+        for g in art_order[start : start + request.per_page].tolist():
+            lo, a = int(starts[g]), int(sorted_arts[starts[g]])
+            picked = by_art[lo : lo + min(GROUP_HITS, int(counts[g]))]
             hits = tuple(ms.hit(int(docs[i]), float(scores[i])) for i in picked)
             rec = ms.store.articles[a]
             groups.append(
                 ArticleGroup(
                     article_id=rec.id, title=rec.title, province=rec.province, city=rec.city,
                     district=rec.district, year=rec.year, doc_type=rec.doc_type, level=rec.level,
-                    delivered=rec.delivered, matches=int(counts[a]), hits=hits,
+                    delivered=rec.delivered, matches=int(counts[g]), hits=hits,
                 )  # fmt: skip
             )
-        return GroupPage(request, len(uniq), len(docs), tuple(groups))
+        return GroupPage(request, len(starts), len(docs), tuple(groups))
 
 
 # trends ----------------------------------------------------------------------------
