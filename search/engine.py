@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -121,18 +120,28 @@ class _Opened:
 
 class _Ranking:
     """A search's ranking words and priors, worked out once when first asked for (the
-    ranking, the native page and the page's type-prior notice all use them)."""
+    ranking, the native page and the page's type-prior notice all use them). One request's
+    own: plain attributes, no lock (Python 3.11's cached_property locks across instances)."""
 
     def __init__(self, st: _Opened, parsed: ParsedQuery, request: SearchRequest) -> None:
         self.st, self.parsed, self.request = st, parsed, request
+        self._words: tuple[str, ...] | None = None
+        self._priors: QueryPriors | None = None
 
-    @cached_property
+    @property
     def words(self) -> tuple[str, ...]:
-        return SearchEngine._rank_words(self.st, self.parsed)
+        if self._words is None:
+            self._words = SearchEngine._rank_words(self.st, self.parsed)
+        return self._words
 
-    @cached_property
+    @property
     def priors(self) -> QueryPriors:
-        return SearchEngine._priors(self.st, self.parsed, self.request, self.words)
+        if self._priors is None:
+            if self.request.sort != "relevance":  # no ranking: no words to work out
+                self._priors = QueryPriors(None)
+            else:
+                self._priors = SearchEngine._priors(self.st, self.parsed, self.request, self.words)
+        return self._priors
 
 
 def _mask(size: int, docs: np.ndarray) -> np.ndarray:

@@ -568,6 +568,7 @@ class _Reader(BackendReader):
         self._live = np.asarray(live, dtype=bool)
         self._titles = _Titles(store)
         self.small = store.key_bytes <= SMALL_INDEX_KEY_BYTES  # type: ignore[attr-defined]
+        self._shared_words: list[dict[bytes, bytes]] | None = None
         self._readers: list = []
         # Readers hold open files: closed with this object even when nobody calls close().
         self._finalizer = weakref.finalize(self, _close_readers, self._readers)
@@ -629,14 +630,12 @@ class _Reader(BackendReader):
         file table (an md5 and two reads)."""
         found = self._local.__dict__.get("word_tables")
         if found is None:
-            found = []
-            for seg, offset in self._reader().leaf_readers():
-                terms = seg._terms
-                prefix = terms._keycoder(WORDS, b"")
-                found.append((seg, offset, {
-                    key[len(prefix):]: value
-                    for key, value in _items_with_prefix(terms._tindex, prefix)
-                }))  # fmt: skip
+            leaves = self._reader().leaf_readers()
+            with self._lock:  # the dicts are shared by the threads; their segments are not
+                if self._shared_words is None:
+                    self._shared_words = [_word_table(seg._terms) for seg, _ in leaves]
+                shared = self._shared_words
+            found = [(seg, offset, table) for (seg, offset), table in zip(leaves, shared, strict=True)]
             self._local.word_tables = found
         return found
 
@@ -695,14 +694,19 @@ class _Reader(BackendReader):
         with self._lock:
             _close_readers(self._readers)
             self._local = threading.local()
+            self._shared_words = None
             self._cache.clear()
 
 
-def _items_with_prefix(tindex, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:  # noqa: ANN001
-    for key, value in tindex.items_from(prefix):
+def _word_table(terms) -> dict[bytes, bytes]:  # noqa: ANN001
+    """{word: its term-info bytes} of a segment's term reader."""
+    prefix = terms._keycoder(WORDS, b"")
+    table = {}
+    for key, value in terms._tindex.items_from(prefix):
         if not key.startswith(prefix):
-            return
-        yield key, value
+            break
+        table[key[len(prefix) :]] = value
+    return table
 
 
 def _close_readers(readers: list) -> None:
