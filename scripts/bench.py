@@ -1096,8 +1096,8 @@ def server_command(server: str, port: int, threads: int = 8, workers: int = 2) -
     if server == "gunicorn":
         return (
             [sys.executable, "-m", "gunicorn", f"--workers={workers}", f"--threads={threads // workers}",
-             f"--bind=127.0.0.1:{port}", "webui.app:create_app()"],
-            f"gunicorn --workers={workers} --threads={threads // workers}",
+             "--keep-alive=0", f"--bind=127.0.0.1:{port}", "webui.app:create_app()"],
+            f"gunicorn --workers={workers} --threads={threads // workers} --keep-alive=0",
         )  # fmt: skip
     return (
         [sys.executable, "-m", "waitress", f"--threads={threads}", f"--listen=127.0.0.1:{port}",
