@@ -441,22 +441,9 @@ def _slack(width: int) -> int:
     return max(WRAP_SLACK, int(width * WRAP_SLACK_SHARE))
 
 
-class _WidthTable(dict):
-    """str.translate table that doubles wide characters (decided once per character)."""
-
-    def __missing__(self, code: int) -> str:
-        ch = chr(code)
-        value = ch * 2 if unicodedata.east_asian_width(ch) in "WF" else ch
-        self[code] = value
-        return value
-
-
-_WIDTH = _WidthTable()
-
-
 def display_width(text: str) -> int:
     """Columns the text takes in a monospaced font: 2 for CJK (wide) characters."""
-    return len(text.translate(_WIDTH))
+    return display_widths([text])[0]
 
 
 @lru_cache(maxsize=1)
@@ -485,7 +472,11 @@ def display_widths(lines: list[str]) -> list[int]:
 
 def wrap_width(lines: list[str]) -> int:
     """The width the lines were wrapped at, or 0 when they were not hard-wrapped."""
-    widths = [w for w in display_widths(lines) if w >= WRAP_MIN_WIDTH]
+    return _wrap_width(display_widths(lines))
+
+
+def _wrap_width(line_widths: list[int]) -> int:
+    widths = [w for w in line_widths if w >= WRAP_MIN_WIDTH]
     if len(widths) < WRAP_MIN_LINES:
         return 0
     counts = Counter(widths)
@@ -521,17 +512,19 @@ def unwrap_lines(
     number of wrapped lines joined onto it.
     """
     text_lines = [line for line in lines if line]
-    width = wrap_width(text_lines)
+    widths = display_widths(lines)  # an empty line's 0 says nothing about wrapping
+    width = _wrap_width(widths)
     if not width:
         return list(lines), [0] * len(lines)
+    full_width = width - _slack(width)
     starts = {line for line in text_lines if line in indented}
     by_indent = 0 < len(starts) < len(text_lines) / 2
     out: list[str] = []
     joins: list[int] = []
     open_line = False  # the last line in `out` ends on a full-width line: it may continue
-    for line in lines:
+    for line, line_width in zip(lines, widths, strict=True):
+        full = line_width >= full_width
         if open_line and line and not (by_indent and line in starts):
-            full = display_width(line) >= width - _slack(width)
             if _wrap_continues(out[-1], line, by_indent=by_indent, full=full):
                 out[-1] = _glue(out[-1], line)
                 joins[-1] += 1
@@ -539,7 +532,7 @@ def unwrap_lines(
                 continue
         out.append(line)
         joins.append(0)
-        open_line = bool(line) and display_width(line) >= width - _slack(width)
+        open_line = bool(line) and full
     return out, joins
 
 

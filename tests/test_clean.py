@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -829,6 +830,10 @@ def test_display_widths_of_many_lines_equal_each_lines_own():
 
     lines = [line for p in sorted(SAMPLES.iterdir()) for line in p.read_text(encoding="utf-8").splitlines()]
     lines += ["", "abc", "ａｂｃ", "𠀀𠀁x", "😀 emoji", "한국어", "", "tab\tand　ideographic space"]
-    assert display_widths(lines) == [display_width(line) for line in lines]
+    def columns(line: str) -> int:  # the reference: East Asian width, character by character
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+    assert display_widths(lines) == [columns(line) for line in lines]
+    assert [display_width(line) for line in lines] == [columns(line) for line in lines]
     assert display_widths([]) == []
     assert display_widths(["𠀀a"]) == [3]
