@@ -273,15 +273,12 @@ class Gazetteer:
         A name that directly follows its parent ("山东省聊城市", "济南市中区") is recorded once,
         as the child, because the parent only qualifies it.
         """
-        text = match_key(text)
-        buckets = self._buckets
-        # Only where a name can start (its first two characters are a bucket) is worth a look.
-        return self._mentions_at(text, [j for j in range(len(text)) if text[j : j + 2] in buckets], weight)
+        return self.mentions_of_parts([(text, weight)])[0]
 
     def mentions_of_parts(self, parts: Sequence[tuple[str, float]]) -> list[list[Mention]]:
-        """mentions(text, weight) of each (text, weight) part, the places where a name can
-        start found for all of them at once (an article's paragraphs: one numpy search
-        instead of a slice and a dict lookup per character)."""
+        """mentions(text, weight) of each (text, weight) part. Only where a name can start
+        (its first two characters are a bucket) is worth a look: those places are found for
+        all the parts at once (an article's paragraphs: one numpy search)."""
         keys = [match_key(text) if text else "" for text, _ in parts]
         joined = "\n".join(keys)
         codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)

@@ -175,12 +175,12 @@ def test_taiwan_districts_that_are_everyday_words_need_their_city() -> None:
 
 
 def test_mentions_of_many_parts_are_each_parts_mentions(gaz: Gazetteer) -> None:
-    """The one-search path for an article's parts finds what mentions() finds in each."""
+    """Searched together, an article's parts give what each gives searched alone."""
     from .conftest import SAMPLES
 
     texts = [line for p in sorted(SAMPLES.iterdir()) for line in p.read_text(encoding="utf-8").splitlines()]
     texts += ["", "济南市市中区", "山东省聊城市\n东昌府区", "孙中山", "濟南市", "a", "北京"]
     parts = [(t, float(i % 3 + 1)) for i, t in enumerate(texts)]
     got = gaz.mentions_of_parts(parts)
-    assert got == [gaz.mentions(t, w) if t else [] for t, w in parts]
+    assert got == [gaz.mentions_of_parts([(t, w)])[0] for t, w in parts]
     assert sum(map(len, got)) > 50
