@@ -44,14 +44,19 @@ def _permutations() -> tuple[np.ndarray, np.ndarray]:
 _A, _B = _permutations()
 
 
+def _hash3(c: np.ndarray) -> np.ndarray:
+    """The hash of each run of three code points of c (at least three long)."""
+    with np.errstate(over="ignore"):
+        h = (c[:-2] * _MIX ^ c[1:-1]) * _MIX ^ c[2:]
+        return h * _MIX ^ (h >> np.uint32(15))  # repeats do not change a minimum
+
+
 def _shingles(key: str) -> np.ndarray:
     """The hashed 3-shingles of one key (what signatures() hashes for a batch at once)."""
     c = np.frombuffer(_STRIP.sub("", key).encode("utf-32-le"), dtype=np.uint32)
     if len(c) < SHINGLE:
         return np.zeros(0, dtype=np.uint32)
-    with np.errstate(over="ignore"):
-        h = (c[:-2] * _MIX ^ c[1:-1]) * _MIX ^ c[2:]
-        return h * _MIX ^ (h >> np.uint32(15))  # repeats do not change a minimum
+    return _hash3(c)
 
 
 def signatures(keys: list[str], eligible: np.ndarray) -> np.ndarray:
@@ -69,10 +74,7 @@ def signatures(keys: list[str], eligible: np.ndarray) -> np.ndarray:
         if not has.any():
             continue
         lens = np.array([len(k) for k in stripped], dtype=np.int64)
-        c = np.frombuffer("".join(stripped).encode("utf-32-le"), dtype=np.uint32)
-        with np.errstate(over="ignore"):
-            h = (c[:-2] * _MIX ^ c[1:-1]) * _MIX ^ c[2:]
-            h = h * _MIX ^ (h >> np.uint32(15))
+        h = _hash3(np.frombuffer("".join(stripped).encode("utf-32-le"), dtype=np.uint32))
         n = counts[has]
         firsts = np.cumsum(n) - n  # where each key's shingles start among those kept
         take = np.repeat((np.cumsum(lens) - lens)[has] - firsts, n) + np.arange(n.sum())
