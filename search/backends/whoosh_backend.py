@@ -134,10 +134,7 @@ class LeanPostingsWriter(W3PostingsWriter):
 
     def _mini_ids(self) -> tuple[int, ...] | bytes:
         if self.compact:
-            ids = np.frombuffer(self._ids, dtype=np.uint32)  # an array("I"): no copy
-            deltas = ids.copy()
-            deltas[1:] -= ids[:-1]
-            return _pack(deltas)
+            return _pack_deltas(np.frombuffer(self._ids, dtype=np.uint32))  # an array("I"): no copy
         ids = np.asarray(self._ids, dtype=np.int64)
         return tuple(np.diff(ids, prepend=0).tolist())
 
@@ -179,6 +176,13 @@ def _pack(values: np.ndarray) -> bytes:
     top = int(values.max()) if len(values) else 0
     width = 1 if top < 1 << 8 else 2 if top < 1 << 16 else 4
     return bytes((width,)) + values.astype(f"<u{width}", copy=False).tobytes()
+
+
+def _pack_deltas(ids: np.ndarray) -> bytes:
+    """A block's ascending uint32 docnums as _pack'ed deltas, the first one whole."""
+    deltas = ids.copy()
+    deltas[1:] -= ids[:-1]
+    return _pack(deltas)
 
 
 def _uint32s(raw: object) -> np.ndarray:
@@ -269,15 +273,13 @@ class LeanFieldWriter(W3FieldWriter):
             maxweight = 0.0
             for i in range(0, n, limit):
                 chunk = docs[i : i + limit]
-                deltas = chunk.copy()
-                deltas[1:] -= chunk[:-1]
                 if counts is None:
                     top, weights = 1.0, None
                 else:
                     cchunk = counts[i : i + limit]
                     top, weights = float(cchunk.max()), _pack(cchunk)
                 maxweight = max(maxweight, top)
-                data = dumps((_pack(deltas), weights, None), 2)
+                data = dumps((_pack_deltas(chunk), weights, None), 2)
                 head = dumps((len(chunk), int(chunk[-1]), top, 0, _NO_LENGTH, _ZERO_LENGTH), 2)
                 size = len(head) + len(data)
                 postfile.write_int(-size if i + limit >= n else size)
@@ -640,10 +642,9 @@ class _Reader(BackendReader):
         return found
 
     def has_word(self, word: str) -> bool:
-        if self.small:
-            btext = word.encode("utf-8")
-            return any(btext in table for _, _, table in self._word_tables())
         btext = word.encode("utf-8")
+        if self.small:
+            return any(btext in table for _, _, table in self._word_tables())
         return any((WORDS, btext) in seg for seg, _ in self._reader().leaf_readers())
 
     def docs_with(self, piece: str, limit: int | None = None) -> np.ndarray:
