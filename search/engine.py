@@ -136,11 +136,15 @@ class _Ranking:
 
     @property
     def priors(self) -> QueryPriors:
+        """The query's ranking priors (search.ranking), from its positive body pieces."""
         if self._priors is None:
             if self.request.sort != "relevance":  # no ranking: no words to work out
                 self._priors = QueryPriors(None)
             else:
-                self._priors = SearchEngine._priors(self.st, self.parsed, self.request, self.words)
+                groups = self.parsed.groups
+                pieces = tuple(dict.fromkeys(p for g in groups for t in g if not t.in_title for p in t.key.split()))
+                words = tuple(w for w in self.words if len(w) > 1)
+                self._priors = query_priors(self.st.store, pieces, words, type_prior=self.request.type_prior)
         return self._priors
 
 
@@ -352,16 +356,6 @@ class SearchEngine:
                     for piece in t.key.split():
                         words.update(dict.fromkeys(query_words(piece, st.backend.has_word)))
         return tuple(words)
-
-    @staticmethod
-    def _priors(st: _Opened, parsed: ParsedQuery, request: SearchRequest, words: tuple[str, ...] | None = None) -> QueryPriors:
-        """The query's ranking priors (search.ranking), from its positive body pieces."""
-        if request.sort != "relevance":
-            return QueryPriors(None)
-        pieces = tuple(dict.fromkeys(p for g in parsed.groups for t in g if not t.in_title for p in t.key.split()))
-        if words is None:
-            words = SearchEngine._rank_words(st, parsed)
-        return query_priors(st.store, pieces, tuple(w for w in words if len(w) > 1), type_prior=request.type_prior)
 
     def _ordered(
         self, st: _Opened, parsed: ParsedQuery, total_mask: np.ndarray, request: SearchRequest, limit: int | None,
