@@ -30,6 +30,7 @@ import numpy as np
 from search import budget, documents
 from search.engine import BadRequest, Hit, SearchEngine, SearchRequest
 from search.facets import NO_YEAR
+from search.results import page_count
 
 GROUP_HITS = 3  # hits shown under each article
 MAX_TREND_QUERIES = 4
@@ -86,7 +87,7 @@ class GroupPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.request.per_page))
+        return page_count(self.total, self.request.per_page)
 
 
 def group_articles(engine: SearchEngine, request: SearchRequest) -> GroupPage:
@@ -299,7 +300,7 @@ class Concordance:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.request.per_page))
+        return page_count(self.total, self.request.per_page)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of /api/kwic and `cppcc-search kwic --json`."""

@@ -201,7 +201,7 @@ class SearchPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.request.per_page))
+        return page_count(self.total, self.request.per_page)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape shared by `cppcc-search search --json` and /api/search."""
@@ -222,6 +222,11 @@ class SearchPage:
 
 
 YEAR_MIN, YEAR_MAX = 1900, 2100
+
+
+def page_count(total: int, per_page: int) -> int:
+    """Pages of per_page that `total` items fill: at least one, an empty one for none."""
+    return max(1, -(-total // per_page))
 
 
 def check_request(request: SearchRequest, max_per_page: int) -> None:
