@@ -48,6 +48,20 @@ TIMEOUT_MS = 15_000
 
 
 @pytest.fixture(scope="module")
+def app(sample_index: Path):  # noqa: ANN201
+    """The Flask app over the sample index (once per test module)."""
+    from search.settings import Settings
+    from webui.app import create_app
+
+    return create_app(Settings().with_index(sample_index))
+
+
+@pytest.fixture()
+def client(app):  # noqa: ANN001, ANN201
+    return app.test_client()
+
+
+@pytest.fixture(scope="module")
 def browser():  # noqa: ANN201
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Debian's chromium is not installed at {CHROMIUM} (apt-get install chromium)")

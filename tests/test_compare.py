@@ -13,8 +13,6 @@ from search.cli import main
 from search.compare import SameArticle, align, compare, g2, offers
 from search.engine import ArticleNotFound, SearchEngine
 from search.normalize import search_key
-from search.settings import Settings
-from webui.app import create_app
 
 WEIFANG, LIAOCHENG = "000_3d8829ce62a8e2e7-1", "001_b71b22b026f0be1c-1"
 WUWEI, PINGLIANG = "004_3677e2e64993d42a-1", "004_3677e2e64993d42a-2"
@@ -88,13 +86,6 @@ def test_offers_the_same_committees_earlier_years_and_peers_of_the_year(engine: 
     assert {a.id for a in arts if a.year == 2024 and a.city != "潍坊市"} == {a.id for a in got["peers"]}
     older = type(weifang)(**{**weifang.__dict__, "id": "x-1", "year": 2022})
     assert ["x-1"] == [a.id for a in offers([*arts, older], weifang)["earlier"]]
-
-
-@pytest.fixture
-def client(sample_index: Path):
-    app = create_app(Settings().with_index(sample_index))
-    app.config.update(TESTING=True)
-    return app.test_client()
 
 
 def test_compare_page_states_the_statistic_and_the_api_and_cli_agree(client, sample_index: Path) -> None:

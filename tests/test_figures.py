@@ -251,13 +251,6 @@ def test_table_by_committee_and_year_with_filters(engine: SearchEngine) -> None:
     ]
 
 
-@pytest.fixture
-def client(sample_index: Path):
-    app = create_app(Settings().with_index(sample_index))
-    app.config.update(TESTING=True)
-    return app.test_client()
-
-
 def test_api_figures(client) -> None:
     data = client.get("/api/figures?metric=社情民意信息&qualifier=采用&province=山东省").get_json()
     assert ("社情民意信息", "采用") == (data["metric"], data["qualifier"])

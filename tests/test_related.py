@@ -12,8 +12,6 @@ from search.cli import main
 from search.engine import SearchEngine
 from search.indexer import build_index
 from search.related import ParagraphNotFound, related
-from search.settings import Settings
-from webui.app import create_app
 
 from .conftest import SAMPLES
 
@@ -62,13 +60,6 @@ def test_unknown_paragraphs(engine: SearchEngine) -> None:
     for pid in ("nope", "001_b71b22b026f0be1c-1-p9999", "x-p1", ""):
         with pytest.raises(ParagraphNotFound):
             related(engine, pid)
-
-
-@pytest.fixture
-def client(sample_index: Path):
-    app = create_app(Settings().with_index(sample_index))
-    app.config.update(TESTING=True)
-    return app.test_client()
 
 
 def test_api_page_and_cli(client, sample_index: Path) -> None:

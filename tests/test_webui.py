@@ -22,16 +22,6 @@ from webui.params import BadParameter, Links, parse_request, request_args
 # --- fixtures -------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def app(sample_index: Path):
-    return create_app(Settings().with_index(sample_index))
-
-
-@pytest.fixture()
-def client(app):
-    return app.test_client()
-
-
 # --- helpers: read what the user sees ---------------------------------------------------------
 
 

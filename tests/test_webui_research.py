@@ -17,18 +17,6 @@ from click.testing import CliRunner
 from search import research
 from search.cli import main
 from search.engine import SearchEngine, SearchRequest
-from search.settings import Settings
-from webui.app import create_app
-
-
-@pytest.fixture(scope="module")
-def app(sample_index: Path):
-    return create_app(Settings().with_index(sample_index))
-
-
-@pytest.fixture()
-def client(app):
-    return app.test_client()
 
 
 def cli_json(sample_index: Path, *args: str) -> dict:
