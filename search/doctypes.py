@@ -12,10 +12,10 @@ import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from search.normalize import match_key
+from search.rulefiles import read_rules
 
 OTHER = "其他"
 _TYPE_KEYS = {
@@ -172,8 +172,8 @@ class DocTypeRules:
 
 @functools.cache
 def _load_default() -> DocTypeRules:
-    resource = resources.files("search") / "data" / "doctypes.toml"
-    return DocTypeRules.from_toml(resource.read_text(encoding="utf-8"), source="doctypes.toml")
+    text, source = read_rules(None, "doctypes.toml")
+    return DocTypeRules.from_toml(text, source=source)
 
 
 def doc_type_names() -> tuple[str, ...]:

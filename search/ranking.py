@@ -20,10 +20,11 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
+
+from search.rulefiles import read_rules
 
 CHAIN_DEPTH = 3  # headings looked at above a paragraph: its section and two levels up
 
@@ -45,11 +46,8 @@ class RankingRules:
     @cache
     def load(cls, path: Path | str | None = None) -> RankingRules:
         """The packaged rules (search/data/ranking.toml), or those of `path`."""
-        if path is None:
-            text = (resources.files("search") / "data" / "ranking.toml").read_text(encoding="utf-8")
-        else:
-            text = Path(path).read_text(encoding="utf-8")
-        return cls.from_toml(text, source=str(path or "ranking.toml"))
+        text, source = read_rules(path, "ranking.toml")
+        return cls.from_toml(text, source=source)
 
     @classmethod
     def from_toml(cls, text: str, *, source: str = "<string>") -> RankingRules:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, replace
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from search.normalize import search_key
 from search.query import ParsedQuery, Term
+from search.rulefiles import read_rules
 
 
 class SynonymsError(ValueError):
@@ -33,11 +33,8 @@ class Synonyms:
     @cache
     def load(cls, path: Path | str | None = None) -> Synonyms:
         """The packaged groups (search/data/synonyms.toml), or those of `path`."""
-        if path is None:
-            text = (resources.files("search") / "data" / "synonyms.toml").read_text(encoding="utf-8")
-        else:
-            text = Path(path).read_text(encoding="utf-8")
-        return cls.from_toml(text, source=str(path or "synonyms.toml"))
+        text, source = read_rules(path, "synonyms.toml")
+        return cls.from_toml(text, source=source)
 
     @classmethod
     def from_toml(cls, text: str, *, source: str = "<string>") -> Synonyms:

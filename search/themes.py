@@ -11,10 +11,10 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from importlib import resources
 from pathlib import Path
 
 from search.normalize import match_key
+from search.rulefiles import read_rules
 
 _THEME_KEYS = {"name", "keywords", "exclude", "min_hits"}
 _MASK = "\u0000"
@@ -81,11 +81,8 @@ class ThemeRules:
     @classmethod
     def load(cls, path: Path | str | None = None) -> ThemeRules:
         """Read rules from `path`, or the packaged search/data/themes.toml by default."""
-        if path is None:
-            resource = resources.files("search") / "data" / "themes.toml"
-            return cls.from_toml(resource.read_text(encoding="utf-8"), source="themes.toml")
-        path = Path(path)
-        return cls.from_toml(path.read_text(encoding="utf-8"), source=str(path))
+        text, source = read_rules(path, "themes.toml")
+        return cls.from_toml(text, source=source)
 
     @classmethod
     def from_toml(cls, text: str, *, source: str = "<string>") -> ThemeRules:
