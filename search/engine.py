@@ -359,9 +359,12 @@ class SearchEngine:
 
     def _ordered(
         self, st: _Opened, parsed: ParsedQuery, total_mask: np.ndarray, request: SearchRequest, limit: int | None,
-        ranking: _Ranking | None = None,
+        ranking: _Ranking | None = None, *, native: bool = True,
     ) -> list[tuple[int, float]]:
-        """(docnum, score) of the matches in the requested order, the first `limit` of them."""
+        """(docnum, score) of the matches in the requested order, the first `limit` of them.
+
+        `native=False`: the backend ranks exactly the docnums of total_mask, never the
+        query over the whole index (for a mask much smaller than the query's matches)."""
         cols = st.columns
         docs = np.flatnonzero(total_mask)
         if not len(docs):
@@ -369,7 +372,7 @@ class SearchEngine:
         ranking = ranking or _Ranking(st, parsed, request)
         words = ranking.words if request.sort == "relevance" else ()
         if words:
-            native = parsed.plain
+            native = native and parsed.plain
             plan = RankPlan(
                 allowed=total_mask,
                 words=words,
@@ -729,9 +732,13 @@ class MatchSet:
         self.columns: Columns = st.columns
         self.store: Store = st.store
 
-    def ranked(self, limit: int | None = None) -> list[tuple[int, float]]:
-        """(docnum, score) of the matches in the request's sort order, as `search` ranks them."""
-        return self._engine._ordered(self._st, self.parsed, self.mask, self.request, limit)
+    def ranked(self, limit: int | None = None, within: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """(docnum, score) of the matches in the request's sort order, as `search` ranks them;
+        with `within` (a mask), of the matches it marks only: a paragraph's score and place
+        do not depend on which others are ranked with it."""
+        if within is None:
+            return self._engine._ordered(self._st, self.parsed, self.mask, self.request, limit)
+        return self._engine._ordered(self._st, self.parsed, self.mask & within, self.request, limit, native=False)
 
     def hit(self, docnum: int, score: float = 0.0) -> Hit:
         """The paragraph as a search hit, its snippet highlighted for the query."""

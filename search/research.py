@@ -33,6 +33,7 @@ from search.facets import NO_YEAR
 from search.results import page_count
 
 GROUP_HITS = 3  # hits shown under each article
+GROUP_PREFIX = 256  # best paragraphs ranked first for a page of articles (grown 4x until enough)
 MAX_TREND_QUERIES = 4
 TREND_BY = (("year",), ("province",), ("year", "province"))
 KWIC_SORTS = ("year", "left", "right", "region")
@@ -91,35 +92,52 @@ class GroupPage:
 
 
 def group_articles(engine: SearchEngine, request: SearchRequest) -> GroupPage:
-    """The request's matches as articles, ranked by their best paragraph (in the request's sort)."""
+    """The request's matches as articles, ranked by their best paragraph (in the request's sort).
+
+    Only as much of the ranking is made as the page needs: the best paragraphs until the
+    page's articles have all appeared (an article's place is that of its best paragraph),
+    then, unless that was every match, one ranking of those articles' matches for the hits
+    shown under each. Both equal the full ranking's: a paragraph's score and tie-break do
+    not depend on the others."""
     with engine.match_set(request) as ms:
-        ranked = ms.ranked(None)
-        if not ranked:
+        docs = ms.docs
+        if not len(docs):
             return GroupPage(request, 0, 0, ())
-        pairs = np.array(ranked, dtype=np.float64).reshape(-1, 2)  # docnums are exact in a float64
-        docs, scores = pairs[:, 0].astype(np.int64), pairs[:, 1]
-        arts = ms.columns.article[docs]
-        by_art = np.argsort(arts, kind="stable")  # each article's paragraphs, in rank order
-        sorted_arts = arts[by_art]
-        starts = np.concatenate(([0], np.flatnonzero(np.diff(sorted_arts)) + 1))
-        counts = np.diff(np.append(starts, len(arts)))
-        # articles by the rank of their best paragraph (the first of each run)
-        art_order = np.argsort(by_art[starts], kind="stable")
+        matches = np.bincount(ms.columns.article[docs])  # matching paragraphs per article
+        n_articles = int(np.count_nonzero(matches))
         start = (request.page - 1) * request.per_page
+        want = min(start + request.per_page, n_articles)
+        # a few hundred matches are ranked whole: one ranking costs less than two
+        limit = GROUP_PREFIX if len(docs) > 4 * GROUP_PREFIX else len(docs)
+        while True:
+            budget.check()
+            ranked = ms.ranked(min(limit, len(docs)))
+            arts = ms.columns.article[np.fromiter((d for d, _ in ranked), dtype=np.int64, count=len(ranked))]
+            _, first = np.unique(arts, return_index=True)
+            order = arts[np.sort(first)]  # articles in the order their best paragraph comes
+            if len(order) >= want or len(ranked) >= len(docs):
+                break
+            limit *= 4
+        page_arts = order[start:want]
+        best: dict[int, list[tuple[int, float]]] = {int(a): [] for a in page_arts.tolist()}
+        if best:
+            if len(ranked) < len(docs):  # the page's articles have matches beyond the prefix
+                ranked = ms.ranked(None, within=np.isin(ms.columns.article, page_arts))
+            for d, s in ranked:
+                shown = best.get(int(ms.columns.article[d]))
+                if shown is not None and len(shown) < GROUP_HITS:
+                    shown.append((d, s))
         groups = []
-        for g in art_order[start : start + request.per_page].tolist():
-            lo, a = int(starts[g]), int(sorted_arts[starts[g]])
-            picked = by_art[lo : lo + min(GROUP_HITS, int(counts[g]))]
-            hits = tuple(ms.hit(int(docs[i]), float(scores[i])) for i in picked)
+        for a, shown in best.items():
             rec = ms.store.articles[a]
             groups.append(
                 ArticleGroup(
                     article_id=rec.id, title=rec.title, province=rec.province, city=rec.city,
                     district=rec.district, year=rec.year, doc_type=rec.doc_type, level=rec.level,
-                    delivered=rec.delivered, matches=int(counts[g]), hits=hits,
+                    delivered=rec.delivered, matches=int(matches[a]), hits=tuple(ms.hit(d, s) for d, s in shown),
                 )  # fmt: skip
             )
-        return GroupPage(request, len(starts), len(docs), tuple(groups))
+        return GroupPage(request, n_articles, len(docs), tuple(groups))
 
 
 # trends ----------------------------------------------------------------------------

@@ -43,6 +43,32 @@ def test_groups_are_the_articles_of_the_matches_in_rank_order(engine: SearchEngi
     assert gp.pages == -(-len(order) // 2)
 
 
+@pytest.mark.parametrize("sort", ["relevance", "newest"])
+def test_groups_from_a_short_ranked_prefix_equal_grouping_the_full_ranking(
+    engine: SearchEngine, sort: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page of articles ranks only the best paragraphs until its articles have all come,
+    growing that prefix 4x at a time; with a prefix of one paragraph every page needs it
+    grown, and each page still equals the grouping of the whole ranking."""
+    monkeypatch.setattr(research, "GROUP_PREFIX", 1)
+    req = SearchRequest(query="委员 OR 协商", sort=sort, per_page=1, group="article")
+    with engine.match_set(req) as ms:
+        ranked = ms.ranked(None)
+        arts = [int(ms.columns.article[d]) for d, _ in ranked]
+        ids = {a: ms.store.articles[a].id for a in arts}
+        order = [ids[a] for a in dict.fromkeys(arts)]
+        best = defaultdict(list)
+        for (d, s), a in zip(ranked, arts, strict=True):
+            best[ids[a]].append((ms.hit(d).id, round(s, 5)))
+    assert len(order) >= 4
+    for page, article_id in enumerate(order, start=1):
+        gp = research.group_articles(engine, replace(req, page=page))
+        (g,) = gp.groups
+        assert g.article_id == article_id
+        assert [(h.id, round(h.score, 5)) for h in g.hits] == best[article_id][: research.GROUP_HITS]
+        assert (gp.total, g.matches) == (len(order), len(best[article_id]))
+
+
 def test_grouped_hits_of_a_traditional_query_are_highlighted(engine: SearchEngine) -> None:
     gp = research.group_articles(engine, SearchRequest(query="協商", group="article"))
     assert gp.groups and all("<mark>" in h.snippet for g in gp.groups for h in g.hits)
