@@ -424,21 +424,30 @@ class SearchEngine:
             duplicate_ids=duplicate_ids,
         )
 
+    def _native_plan(self, st: _Opened, parsed: ParsedQuery, request: SearchRequest, ranking: _Ranking) -> RankPlan | None:
+        """The ranking of the whole query by a backend that matches and ranks on its own
+        (tantivy), when the query is one it can express; None otherwise."""
+        if getattr(st.backend, "count", None) is None or request.sort != "relevance" or not parsed.groups or not parsed.plain:
+            return None
+        words = ranking.words
+        if not words:
+            return None
+        return RankPlan(
+            allowed=None, words=words, limit=None, groups=tuple(tuple(t.key for t in g) for g in parsed.groups),
+            negated=tuple(t.key for t in parsed.negated), filter=self._filter(request), native=True,
+            order=st.columns.order, boost=ranking.priors.boost,
+        )  # fmt: skip
+
     def _native_page(
         self, st: _Opened, parsed: ParsedQuery, request: SearchRequest, ranking: _Ranking
     ) -> tuple[int, dict[str, tuple[FacetValue, ...]], Callable[[int], list[tuple[int, float]]]] | None:
         """The whole page from a backend that counts facets and ranks on its own (tantivy),
         when the query is one it can express: no match set is ever listed. The ranking is
         a function of how many to rank."""
-        count = getattr(st.backend, "count", None)
-        if count is None or request.sort != "relevance" or not parsed.groups or not parsed.plain:
+        plan = self._native_plan(st, parsed, request, ranking)
+        if plan is None:
             return None
-        words = ranking.words
-        if not words:
-            return None
-        groups = tuple(tuple(t.key for t in g) for g in parsed.groups)
-        negated = tuple(t.key for t in parsed.negated)
-        full = self._filter(request)
+        count, groups, negated, full = st.backend.count, plan.groups, plan.negated, plan.filter
         own = full.filtered_facets()
         total, per_article, themes = count(groups, negated, full, "theme" not in own)
         art_counts = {name: per_article for name in FACET_FIELDS if name != "theme" and name not in own}
@@ -451,11 +460,6 @@ class SearchEngine:
             else:
                 art_counts[name] = arts
         facets = facets_from_counts(st.columns, art_counts, theme_counts, full)
-        plan = RankPlan(
-            allowed=None, words=words, limit=None, groups=groups,
-            negated=negated, filter=full, native=True, order=st.columns.order,
-            boost=ranking.priors.boost,
-        )  # fmt: skip
         return total, facets, lambda limit: st.backend.top(replace(plan, limit=limit))
 
     @staticmethod
@@ -640,8 +644,7 @@ class SearchEngine:
             corpus = st.columns.live.copy()
             for m in self._filter(request).masks(st.columns).values():
                 corpus &= m
-            mask = self._matches(st, parsed) & corpus
-            yield MatchSet(self, st, request, parsed, mask, corpus)
+            yield MatchSet(self, st, request, parsed, corpus)
 
     # documents -----------------------------------------------------------------
 
@@ -712,6 +715,13 @@ class SearchEngine:
             self._opened = None
 
 
+# A match set counted by the backend (article_counts) and this large is ranked by the
+# backend too, not listed: listing costs tantivy about half a microsecond a match (a Python
+# object per hit), while ranking the query natively and testing a page's few articles
+# paragraph by paragraph (MatchSet.ranked within) does not grow with the matches.
+NATIVE_RANK_MIN = 20_000
+
+
 class MatchSet:
     """What `SearchEngine.match_set` yields: valid only inside its `with` block.
 
@@ -719,26 +729,79 @@ class MatchSet:
     those that pass the filters alone (the denominator of shares); `docs` lists the
     matches by docnum. `columns` and `store` are the generation's facet columns and
     paragraph data (text, search keys, articles).
+
+    The match set is listed when first asked for: a backend that counts and ranks on
+    its own (tantivy) answers article_counts and ranked without listing it, as it does
+    for the search page.
     """
 
-    def __init__(
-        self, engine: SearchEngine, st: _Opened, request: SearchRequest, parsed: ParsedQuery,
-        mask: np.ndarray, corpus: np.ndarray,
-    ) -> None:  # fmt: skip
+    def __init__(self, engine: SearchEngine, st: _Opened, request: SearchRequest, parsed: ParsedQuery, corpus: np.ndarray) -> None:
         self._engine, self._st = engine, st
         self.request, self.parsed = request, parsed
-        self.mask, self.corpus = mask, corpus
-        self.docs = np.flatnonzero(mask)
+        self.corpus = corpus
         self.columns: Columns = st.columns
         self.store: Store = st.store
+        self._mask: np.ndarray | None = None
+        self._docs: np.ndarray | None = None
+        self._native_total: int | None = None  # the matches counted by the backend, unlisted
+        self._ranking = _Ranking(st, parsed, request)
+
+    @property
+    def mask(self) -> np.ndarray:
+        if self._mask is None:
+            self._mask = self._engine._matches(self._st, self.parsed) & self.corpus
+        return self._mask
+
+    @property
+    def docs(self) -> np.ndarray:
+        if self._docs is None:
+            self._docs = np.flatnonzero(self.mask)
+        return self._docs
+
+    def _listed(self) -> bool:
+        """Whether the matches are listed already, or must be (no native counting)."""
+        return self._mask is not None or getattr(self._st.backend, "count", None) is None or not (
+            self.parsed.groups and self.parsed.plain
+        )
+
+    def article_counts(self) -> np.ndarray:
+        """How many matches each article holds (indexed like store.articles)."""
+        n = len(self.store.articles)
+        if self._listed():
+            return np.bincount(self.columns.article[self.docs], minlength=n)
+        p = self.parsed
+        groups = tuple(tuple(t.key for t in g) for g in p.groups)
+        _, per_article, _ = self._st.backend.count(groups, tuple(t.key for t in p.negated), self._engine._filter(self.request), False)
+        out = np.zeros(n, dtype=np.int64)
+        if per_article:
+            out[np.fromiter(per_article, dtype=np.int64, count=len(per_article))] = list(per_article.values())
+        self._native_total = int(out.sum())
+        return out
 
     def ranked(self, limit: int | None = None, within: np.ndarray | None = None) -> list[tuple[int, float]]:
         """(docnum, score) of the matches in the request's sort order, as `search` ranks them;
         with `within` (a mask), of the matches it marks only: a paragraph's score and place
         do not depend on which others are ranked with it."""
-        if within is None:
-            return self._engine._ordered(self._st, self.parsed, self.mask, self.request, limit)
-        return self._engine._ordered(self._st, self.parsed, self.mask & within, self.request, limit, native=False)
+        eng, st = self._engine, self._st
+        if within is not None:
+            return eng._ordered(st, self.parsed, self._within(within), self.request, limit, self._ranking, native=False)
+        native_total = self._native_total if self._mask is None else None
+        if native_total is not None and native_total >= NATIVE_RANK_MIN and limit is not None and limit <= MAX_DEPTH:
+            plan = eng._native_plan(st, self.parsed, self.request, self._ranking)
+            if plan is not None:
+                return st.backend.top(replace(plan, limit=limit))
+        return eng._ordered(st, self.parsed, self.mask, self.request, limit, self._ranking)
+
+    def _within(self, within: np.ndarray) -> np.ndarray:
+        """The matches among `within`; when they are not listed, its few paragraphs that
+        pass the filters are tested one by one (as a native search page tests its folded ones)."""
+        if self._listed():
+            return self.mask & within
+        store, article, titles = self.store, self.columns.article, self._st.title_keys
+        out = np.zeros(self.columns.size, dtype=bool)
+        for d in budget.checked(np.flatnonzero(self.corpus & within).tolist()):
+            out[d] = self.parsed.matches(store.key(d), titles[int(article[d])])
+        return out
 
     def hit(self, docnum: int, score: float = 0.0) -> Hit:
         """The paragraph as a search hit, its snippet highlighted for the query."""

@@ -20,6 +20,7 @@ Only what cannot mean anything (empty quotes, an over-long query) raises QuerySy
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -55,7 +56,14 @@ class Term:
 
     @property
     def pattern(self) -> re.Pattern[str]:
-        return re.compile(r"[\W_]*".join(re.escape(p) for p in self.key.split()))
+        return _pattern(self.key)
+
+
+@functools.lru_cache(maxsize=4096)
+def _pattern(key: str) -> re.Pattern[str]:
+    """A search key's pieces in order, with only spaces or punctuation between them (built
+    once per key: tests of many paragraphs ask for it per paragraph)."""
+    return re.compile(r"[\W_]*".join(re.escape(p) for p in key.split()))
 
 
 @dataclass(frozen=True)
@@ -90,7 +98,8 @@ class ParsedQuery:
         """The exact test on a paragraph's search key and its title's."""
 
         def hit(t: Term) -> bool:
-            return t.pattern.search(title_key if t.in_title else text_key) is not None
+            key = title_key if t.in_title else text_key
+            return t.pattern.search(key) is not None if t.spaced else t.key in key
 
         return all(any(hit(t) for t in g) for g in self.groups) and not any(hit(t) for t in self.negated)
 

@@ -100,28 +100,28 @@ def group_articles(engine: SearchEngine, request: SearchRequest) -> GroupPage:
     shown under each. Both equal the full ranking's: a paragraph's score and tie-break do
     not depend on the others."""
     with engine.match_set(request) as ms:
-        docs = ms.docs
-        if not len(docs):
+        matches = ms.article_counts()  # matching paragraphs per article
+        total = int(matches.sum())
+        if not total:
             return GroupPage(request, 0, 0, ())
-        matches = np.bincount(ms.columns.article[docs])  # matching paragraphs per article
         n_articles = int(np.count_nonzero(matches))
         start = (request.page - 1) * request.per_page
         want = min(start + request.per_page, n_articles)
         # a few hundred matches are ranked whole: one ranking costs less than two
-        limit = GROUP_PREFIX if len(docs) > 4 * GROUP_PREFIX else len(docs)
+        limit = GROUP_PREFIX if total > 4 * GROUP_PREFIX else total
         while True:
             budget.check()
-            ranked = ms.ranked(min(limit, len(docs)))
+            ranked = ms.ranked(min(limit, total))
             arts = ms.columns.article[np.fromiter((d for d, _ in ranked), dtype=np.int64, count=len(ranked))]
             _, first = np.unique(arts, return_index=True)
             order = arts[np.sort(first)]  # articles in the order their best paragraph comes
-            if len(order) >= want or len(ranked) >= len(docs):
+            if len(order) >= want or len(ranked) >= total:
                 break
             limit *= 4
         page_arts = order[start:want]
         best: dict[int, list[tuple[int, float]]] = {int(a): [] for a in page_arts.tolist()}
         if best:
-            if len(ranked) < len(docs):  # the page's articles have matches beyond the prefix
+            if len(ranked) < total:  # the page's articles have matches beyond the prefix
                 ranked = ms.ranked(None, within=np.isin(ms.columns.article, page_arts))
             for d, s in ranked:
                 shown = best.get(int(ms.columns.article[d]))
@@ -137,7 +137,7 @@ def group_articles(engine: SearchEngine, request: SearchRequest) -> GroupPage:
                     delivered=rec.delivered, matches=int(matches[a]), hits=tuple(ms.hit(d, s) for d, s in shown),
                 )  # fmt: skip
             )
-        return GroupPage(request, n_articles, len(docs), tuple(groups))
+        return GroupPage(request, n_articles, total, tuple(groups))
 
 
 # trends ----------------------------------------------------------------------------
@@ -231,7 +231,7 @@ def trend(engine: SearchEngine, request: SearchRequest, queries: tuple[str, ...]
         with engine.match_set(replace(request, query=q, page=1)) as ms:
             cols = ms.columns
             n_art = len(ms.store.articles)
-            paras = np.bincount(cols.article[ms.docs], minlength=n_art)  # matching paragraphs per article
+            paras = ms.article_counts()  # matching paragraphs per article
             in_corpus = np.bincount(cols.article[ms.corpus], minlength=n_art) > 0
             year = cols.article_year[:n_art].astype(np.int64)
             prov = cols.by_article["province"][:n_art].astype(np.int64)

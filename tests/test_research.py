@@ -10,8 +10,10 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from search import engine as engine_module
 from search import research
 from search.engine import BadRequest, SearchEngine, SearchRequest
 from search.indexer import build_index
@@ -43,15 +45,20 @@ def test_groups_are_the_articles_of_the_matches_in_rank_order(engine: SearchEngi
     assert gp.pages == -(-len(order) // 2)
 
 
+@pytest.mark.parametrize("native", [False, True], ids=["listed", "native"])
 @pytest.mark.parametrize("sort", ["relevance", "newest"])
+@pytest.mark.parametrize("query", ["委员 OR 协商", "民主监督 OR 社情民意"])  # articles with 1-25 matches
 def test_groups_from_a_short_ranked_prefix_equal_grouping_the_full_ranking(
-    engine: SearchEngine, sort: str, monkeypatch: pytest.MonkeyPatch
+    engine: SearchEngine, query: str, sort: str, native: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A page of articles ranks only the best paragraphs until its articles have all come,
     growing that prefix 4x at a time; with a prefix of one paragraph every page needs it
-    grown, and each page still equals the grouping of the whole ranking."""
+    grown, and each page still equals the grouping of the whole ranking. `native`: a
+    backend that counts and ranks on its own (tantivy) does so without listing the
+    matches, as it does for large match sets."""
     monkeypatch.setattr(research, "GROUP_PREFIX", 1)
-    req = SearchRequest(query="委员 OR 协商", sort=sort, per_page=1, group="article")
+    monkeypatch.setattr(engine_module, "NATIVE_RANK_MIN", 0 if native else 10**9)
+    req = SearchRequest(query=query, sort=sort, per_page=1, group="article")
     with engine.match_set(req) as ms:
         ranked = ms.ranked(None)
         arts = [int(ms.columns.article[d]) for d, _ in ranked]
@@ -67,6 +74,21 @@ def test_groups_from_a_short_ranked_prefix_equal_grouping_the_full_ranking(
         assert g.article_id == article_id
         assert [(h.id, round(h.score, 5)) for h in g.hits] == best[article_id][: research.GROUP_HITS]
         assert (gp.total, g.matches) == (len(order), len(best[article_id]))
+
+
+@pytest.mark.parametrize(
+    ("query", "filters"),
+    [("协商", {}), ("委员 OR 协商", {"provinces": ("山东省",)}), ("委员 -协商", {"year_from": 2025}), ('"提出 建议"', {})],
+)
+def test_article_counts_equal_counting_the_listed_matches(engine: SearchEngine, query: str, filters: dict) -> None:
+    """Counted by the backend where it can (tantivy, a query without spaced phrases),
+    listed and counted otherwise: the same per-article numbers either way."""
+    req = SearchRequest(query=query, **filters)
+    with engine.match_set(req) as ms:
+        counted = ms.article_counts()
+        listed = np.bincount(ms.columns.article[ms.docs], minlength=len(ms.store.articles))
+    assert counted.tolist() == listed.tolist()
+    assert counted.sum() == engine.search(req).total > 0
 
 
 def test_grouped_hits_of_a_traditional_query_are_highlighted(engine: SearchEngine) -> None:
