@@ -19,7 +19,9 @@ counts or lists it with numpy over the generation's columns:
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import itertools
 import re
 from dataclasses import dataclass, replace
 from datetime import date
@@ -30,6 +32,7 @@ import numpy as np
 from search import budget, documents
 from search.engine import BadRequest, Hit, SearchEngine, SearchRequest
 from search.facets import NO_YEAR
+from search.query import Term
 from search.results import page_count
 
 GROUP_HITS = 3  # hits shown under each article
@@ -359,6 +362,110 @@ def _spans(patterns: list[re.Pattern[str]], key: str) -> list[tuple[int, int]]:
     return out
 
 
+# Occurrences are found a chunk of paragraphs at a time: their search keys joined by a word
+# character no query piece holds (so no match can span two keys), one regex pass each.
+KWIC_CHUNK = 4096
+_SEPARATOR_FROM = 0xA000  # Yi syllables: word characters no search key is likely to hold
+
+
+@functools.cache
+def _bmp_word_chars() -> np.ndarray:
+    """Whether each Basic Multilingual Plane character is a regex word character (\\w is
+    str.isalnum(), and "_", which the sort keys skip as well)."""
+    return np.fromiter((chr(c).isalnum() for c in range(0x10000)), dtype=bool, count=0x10000)
+
+
+def _word_chars(cp: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(cp), dtype=bool)
+    bmp = cp < 0x10000
+    out[bmp] = _bmp_word_chars()[cp[bmp]]
+    for i in np.flatnonzero(~bmp).tolist():  # beyond the BMP: rare, one by one
+        out[i] = chr(int(cp[i])).isalnum()
+    return out
+
+
+def _context_keys(cp: np.ndarray, lo: np.ndarray, hi: np.ndarray, width: int, reverse: bool) -> np.ndarray:
+    """The sort key of each context cp[lo:hi] (at most `width` characters): its word
+    characters (punctuation and spaces skipped), nearest the match first when `reverse`,
+    as a numpy string array (its order is Python's string order)."""
+    n = len(lo)
+    if not n:
+        return np.zeros(0, dtype=f"<U{width}")
+    step = np.arange(width, dtype=np.int64)
+    pos = (hi[:, None] - 1 - step) if reverse else (lo[:, None] + step)  # nearest the match first
+    inside = (pos >= lo[:, None]) & (pos < hi[:, None])
+    chars = np.where(inside, cp[np.clip(pos, 0, len(cp) - 1)], 0).astype("<u4")
+    chars[~_word_chars(chars.ravel()).reshape(n, width)] = 0
+    # word characters to the front of each row, in order; the NULs behind are no part of a numpy string
+    chars = np.take_along_axis(chars, np.argsort(chars == 0, axis=1, kind="stable"), axis=1)
+    return np.ascontiguousarray(chars).view(f"<U{width}").ravel()
+
+
+def _find(patterns: list[re.Pattern[str]], literal: str | None, text: str) -> np.ndarray:
+    """(start, end) rows of the occurrences, as _spans finds them; one literal is found by
+    splitting on it (the same leftmost non-overlapping occurrences, without a match object each)."""
+    if literal is None:
+        return np.asarray(_spans(patterns, text), dtype=np.int64).reshape(-1, 2)
+    gaps = np.fromiter(map(len, text.split(literal)), dtype=np.int64)[:-1]
+    starts = np.cumsum(gaps) + np.arange(len(gaps), dtype=np.int64) * len(literal)
+    return np.stack((starts, starts + len(literal)), axis=1)
+
+
+def _occurrences(
+    store: Any, match_docs: np.ndarray, terms: list[Term], sort: str, width: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Every occurrence of the terms in the matching paragraphs' search keys, in docnum
+    order, up to the paragraph that brings them to KWIC_MAX_OCCURRENCES (`truncated` when
+    paragraphs are left after it): docnums, starts and ends (in the key, which is the text
+    character for character), and for the left/right sorts each one's sort key, the
+    context's word characters (the left one reversed)."""
+    patterns = [t.pattern for t in terms]
+    literal = terms[0].key if len({t.key for t in terms}) == 1 and not terms[0].spaced else None
+    used = "".join(p.pattern for p in patterns)
+    sep = next(chr(c) for c in itertools.count(_SEPARATOR_FROM) if chr(c) not in used)
+    docs_out: list[np.ndarray] = []
+    starts_out: list[np.ndarray] = []
+    ends_out: list[np.ndarray] = []
+    sort_keys: list[np.ndarray] = []
+    found, lo, size, truncated = 0, 0, KWIC_CHUNK, False
+    while lo < len(match_docs):
+        budget.check()
+        chunk = match_docs[lo : lo + size]
+        joined, first, lengths = store.joined_keys(chunk, sep)
+        spans = _find(patterns, literal, joined)
+        which = np.searchsorted(first, spans[:, 0], side="right") - 1  # the key of each
+        cum = found + np.cumsum(np.bincount(which, minlength=len(chunk)))
+        last = int(np.searchsorted(cum, KWIC_MAX_OCCURRENCES))  # the paragraph that reaches the cap
+        if last < len(chunk):
+            keep = which <= last
+            spans, which = spans[keep], which[keep]
+            truncated = lo + last + 1 < len(match_docs)
+        found += len(spans)
+        docs_out.append(chunk[which])
+        starts_out.append(spans[:, 0] - first[which])
+        ends_out.append(spans[:, 1] - first[which])
+        if sort in ("left", "right") and len(spans):
+            cp = np.frombuffer(joined.encode("utf-32-le"), dtype="<u4")
+            if sort == "left":
+                lo_, hi_ = np.maximum(first[which], spans[:, 0] - width), spans[:, 0]
+            else:
+                lo_, hi_ = spans[:, 1], np.minimum(first[which] + lengths[which], spans[:, 1] + width)
+            sort_keys.append(_context_keys(cp, lo_, hi_, width, reverse=sort == "left"))
+        lo += len(chunk)
+        if last < len(chunk):
+            break
+        if found:  # the next chunk: about as many paragraphs as the cap still needs
+            size = int(min(KWIC_CHUNK, max(64, (KWIC_MAX_OCCURRENCES - found) * lo / found * 1.1)))
+    empty = np.zeros(0, dtype=np.int64)
+    return (
+        np.concatenate(docs_out) if docs_out else empty,
+        np.concatenate(starts_out) if starts_out else empty,
+        np.concatenate(ends_out) if ends_out else empty,
+        np.concatenate(sort_keys) if sort_keys else np.zeros(0, dtype=f"<U{width}"),
+        truncated,
+    )
+
+
 def concordance(
     engine: SearchEngine,
     request: SearchRequest,
@@ -371,35 +478,17 @@ def concordance(
     page of them (request.page / per_page), or the first `limit` when given (exports)."""
     check_kwic(width, sort)
     with engine.match_set(replace(request, page=1)) as ms:
-        patterns = [t.pattern for g in ms.parsed.groups for t in g if not t.in_title]
-        if not patterns:
+        terms = [t for g in ms.parsed.groups for t in g if not t.in_title]
+        if not terms:
             raise BadRequest("索引行需要检索词：请输入要查看上下文的词语。")
         store, cols = ms.store, ms.columns
-        occ_doc: list[int] = []
-        occ_s: list[int] = []
-        occ_e: list[int] = []
-        sort_keys: list[str] = []
-        truncated = False
-        for d in budget.checked(ms.docs.tolist()):
-            if len(occ_doc) >= KWIC_MAX_OCCURRENCES:
-                truncated = True
-                break
-            key = store.key(d)
-            for s, e in _spans(patterns, key):
-                occ_doc.append(d)
-                occ_s.append(s)
-                occ_e.append(e)
-                if sort == "left":
-                    sort_keys.append(_WORDLESS.sub("", key[max(0, s - width) : s])[::-1])
-                elif sort == "right":
-                    sort_keys.append(_WORDLESS.sub("", key[e : e + width]))
-        n = len(occ_doc)
-        docs = np.asarray(occ_doc, dtype=np.int64)
-        starts = np.asarray(occ_s, dtype=np.int64)
+        docs, starts, ends, sort_keys, truncated = _occurrences(store, ms.docs, terms, sort, width)
+        n = len(docs)
+        occ_doc, occ_s, occ_e = docs.tolist(), starts.tolist(), ends.tolist()
         reading = cols.order[docs] if n else np.zeros(0, dtype=np.int64)
         if sort in ("left", "right"):
             text_rank = np.empty(n, dtype=np.int64)
-            text_rank[sorted(range(n), key=sort_keys.__getitem__)] = np.arange(n)
+            text_rank[np.argsort(sort_keys, kind="stable")] = np.arange(n)  # ties: collection order
             order = np.lexsort((starts, reading, text_rank))
         elif sort == "region":
             region = np.zeros(n, dtype=np.int64)

@@ -304,6 +304,17 @@ class Store:
     def key(self, docnum: int) -> str:
         return self._get(self._key, docnum)
 
+    def joined_keys(self, docnums: np.ndarray, sep: str) -> tuple[str, np.ndarray, np.ndarray]:
+        """The search keys of many paragraphs joined by `sep` (their UTF-8 bytes joined and
+        decoded once), each key's first character in the joined text, and its length (a
+        key is as long as its text)."""
+        data, offs = self._key
+        docnums = np.asarray(docnums, dtype=np.int64)
+        pieces = [data[a:b] for a, b in zip(offs[docnums].tolist(), offs[docnums + 1].tolist(), strict=True)]
+        lengths = np.asarray(self._cols["nchars"])[docnums].astype(np.int64)
+        first = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
+        return sep.encode("utf-8").join(pieces).decode("utf-8"), first, lengths
+
     def article_of(self, docnum: int) -> ArticleRecord:
         return self.articles[int(self._cols["article"][docnum])]
 
