@@ -14,7 +14,8 @@ On a loaded machine compare the CPU columns: wall times and pages/s follow the l
 Corpora (--corpus, several allowed; NAME=PATH adds one):
   samples   data/reports (the five shipped reports)
   gov267    ../shared/corpus/govreports (267 reports)
-  large     /tmp/large (2,700 Markdown reports unpacked from govreports-large.tar.xz)
+  large     /tmp/large (2,700 Markdown reports); when that folder does not exist, they
+            are unpacked from ../shared/corpus/govreports-large.tar.xz into the work folder
   synth10k  ~10,000 paragraphs recombined from the sentences of the sample reports,
             deterministic, written as report files into the work folder
 
@@ -65,6 +66,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -92,6 +94,7 @@ CORPORA: dict[str, Path | None] = {
     "large": Path("/tmp/large"),
     "synth10k": None,  # generated into the work folder
 }
+LARGE_ARCHIVE = ROOT.parent / "shared" / "corpus" / "govreports-large.tar.xz"
 BACKENDS = ("whoosh", "tantivy")
 PARTS = ("build", "cold", "queries", "views", "serve", "incremental", "scan", "fts5", "naive", "figures")
 REPORT_SUFFIXES = {".txt", ".html", ".htm", ".md"}
@@ -1169,6 +1172,14 @@ def measure_serve(
 def prepare_corpus(name: str, path: Path | None, work: Path) -> Path:
     if name == "synth10k" and path is None:
         return synthetic_corpus(work / "synth10k")
+    if name == "large" and path == CORPORA["large"] and not path.is_dir() and LARGE_ARCHIVE.is_file():
+        dest = work / "large"
+        if not dest.is_dir():
+            log(f"unpacking {LARGE_ARCHIVE} into {dest}")
+            with tarfile.open(LARGE_ARCHIVE) as tar:
+                tar.extractall(dest.with_suffix(".part"), filter="data")
+            dest.with_suffix(".part").rename(dest)
+        return dest
     if path is None or not path.is_dir():
         raise FileNotFoundError(f"corpus folder {str(path)!r} does not exist")
     if not report_files(path):
