@@ -792,6 +792,16 @@ class MatchSet:
                 return st.backend.top(replace(plan, limit=limit))
         return eng._ordered(st, self.parsed, self.mask, self.request, limit, self._ranking)
 
+    def docs_from(self, offset: int, limit: int) -> np.ndarray:
+        """The matches from the `offset`-th by docnum, `limit` of them: a backend that
+        matches on its own (tantivy) lists only those, not the whole match set."""
+        first = getattr(self._st.backend, "first", None)
+        if first is None or self._listed():
+            return self.docs[offset : offset + limit]
+        p = self.parsed
+        groups = tuple(tuple(t.key for t in g) for g in p.groups)
+        return first(groups, tuple(t.key for t in p.negated), self._engine._filter(self.request), offset, limit)
+
     def _within(self, within: np.ndarray) -> np.ndarray:
         """The matches among `within`; when they are not listed, its few paragraphs that
         pass the filters are tested one by one (as a native search page tests its folded ones)."""

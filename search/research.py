@@ -23,6 +23,7 @@ import functools
 import hashlib
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -412,13 +413,14 @@ def _find(patterns: list[re.Pattern[str]], literal: str | None, text: str) -> np
 
 
 def _occurrences(
-    store: Any, match_docs: np.ndarray, terms: list[Term], sort: str, width: int
+    store: Any, docs_from: Callable[[int, int], np.ndarray], terms: list[Term], sort: str, width: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
     """Every occurrence of the terms in the matching paragraphs' search keys, in docnum
     order, up to the paragraph that brings them to KWIC_MAX_OCCURRENCES (`truncated` when
     paragraphs are left after it): docnums, starts and ends (in the key, which is the text
     character for character), and for the left/right sorts each one's sort key, the
-    context's word characters (the left one reversed)."""
+    context's word characters (the left one reversed). `docs_from(offset, limit)` gives
+    the matching paragraphs a chunk at a time (MatchSet.docs_from)."""
     patterns = [t.pattern for t in terms]
     literal = terms[0].key if len({t.key for t in terms}) == 1 and not terms[0].spaced else None
     used = "".join(p.pattern for p in patterns)
@@ -428,9 +430,10 @@ def _occurrences(
     ends_out: list[np.ndarray] = []
     sort_keys: list[np.ndarray] = []
     found, lo, size, truncated = 0, 0, KWIC_CHUNK, False
-    while lo < len(match_docs):
+    while True:
         budget.check()
-        chunk = match_docs[lo : lo + size]
+        chunk = docs_from(lo, size + 1)  # one more: whether any paragraph follows
+        more, chunk = len(chunk) > size, chunk[:size]
         joined, first, lengths = store.joined_keys(chunk, sep)
         spans = _find(patterns, literal, joined)
         which = np.searchsorted(first, spans[:, 0], side="right") - 1  # the key of each
@@ -439,7 +442,7 @@ def _occurrences(
         if last < len(chunk):
             keep = which <= last
             spans, which = spans[keep], which[keep]
-            truncated = lo + last + 1 < len(match_docs)
+            truncated = last + 1 < len(chunk) or more
         found += len(spans)
         docs_out.append(chunk[which])
         starts_out.append(spans[:, 0] - first[which])
@@ -452,7 +455,7 @@ def _occurrences(
                 lo_, hi_ = spans[:, 1], np.minimum(first[which] + lengths[which], spans[:, 1] + width)
             sort_keys.append(_context_keys(cp, lo_, hi_, width, reverse=sort == "left"))
         lo += len(chunk)
-        if last < len(chunk):
+        if last < len(chunk) or not more:
             break
         if found:  # the next chunk: about as many paragraphs as the cap still needs
             size = int(min(KWIC_CHUNK, max(64, (KWIC_MAX_OCCURRENCES - found) * lo / found * 1.1)))
@@ -482,7 +485,7 @@ def concordance(
         if not terms:
             raise BadRequest("索引行需要检索词：请输入要查看上下文的词语。")
         store, cols = ms.store, ms.columns
-        docs, starts, ends, sort_keys, truncated = _occurrences(store, ms.docs, terms, sort, width)
+        docs, starts, ends, sort_keys, truncated = _occurrences(store, ms.docs_from, terms, sort, width)
         n = len(docs)
         occ_doc, occ_s, occ_e = docs.tolist(), starts.tolist(), ends.tolist()
         reading = cols.order[docs] if n else np.zeros(0, dtype=np.int64)

@@ -172,6 +172,20 @@ class _Reader(BackendReader):
         clauses += [(Oc.Must, Q.const_score_query(q, 0.0)) for _, q in self._filter_clauses(f)]
         return clauses
 
+    def first(
+        self, groups: tuple[tuple[str, ...], ...], negated: tuple[str, ...], f: DocFilter, offset: int, limit: int
+    ) -> np.ndarray:
+        """Docnums of the live paragraphs that match pieces and filter, in docnum order, the
+        `limit` from the `offset`-th: a long match set a part at a time."""
+        clauses = self._native_query(groups, negated, f)
+        if not clauses or all(o == tantivy.Occur.MustNot for o, _ in clauses):
+            clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
+        res = self.searcher.search(
+            tantivy.Query.boolean_query(clauses), limit=max(1, limit), count=False, order_by_field="n",
+            offset=offset, order=tantivy.Order.Asc,
+        )  # fmt: skip
+        return np.fromiter((h[0] for h in res.hits), dtype=np.int64)
+
     def total(self, groups: tuple[tuple[str, ...], ...], negated: tuple[str, ...], f: DocFilter) -> int:
         """How many live paragraphs match pieces and filter, counted in tantivy."""
         clauses = self._native_query(groups, negated, f)
