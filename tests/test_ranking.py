@@ -6,8 +6,10 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from search.backends import base
 from search.engine import SearchEngine, SearchRequest
 from search.indexer import build_index
 from search.ranking import RankingRules, RankingRulesError
@@ -120,3 +122,38 @@ def test_the_packaged_rules_load() -> None:
     rules = RankingRules.load()
     assert "提案" in rules.cppcc_terms and "政协工作综述" in rules.cppcc_types
     assert ("提案",) == rules.cppcc_words(("提案办理",))
+
+
+@pytest.mark.parametrize("candidates", [1, 3, 16])
+@pytest.mark.parametrize("seed", range(6))
+def test_priors_of_the_best_raw_scores_only_rank_as_all_of_them(candidates: int, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """top_with_prior works the prior out for the best raw scores first; the pages equal
+    ranking every paragraph with its prior, ties, zero scores and strong priors included."""
+    monkeypatch.setattr(base, "PRIOR_CANDIDATES", candidates)
+    rng = np.random.default_rng(seed)
+    n = 400
+    raw = np.round(rng.choice([0.0, 0.5, 1.0, 2.0], n) + rng.random(n) * (seed % 3), 2)  # many ties
+    factors = rng.choice([1.0, 0.7, 0.42, 0.3, 0.06], n)
+    static = rng.choice([1.0, 0.5, 0.2], n)
+    order = rng.permutation(n)
+    docs = np.sort(rng.choice(n, 300, replace=False))
+    for limit in (1, 2, 5, 10, 40, 299, 300, None):
+        plan = base.RankPlan(allowed=None, words=("w",), limit=limit, order=order, boost=lambda d: factors[d])
+        expected = base.top_k(raw[docs] * static[docs] * factors[docs], docs, limit, order)
+        assert base.top_with_prior(raw[docs], docs, plan, static) == expected
+
+
+@pytest.mark.parametrize("backend", ["whoosh"], indirect=True)
+def test_a_small_candidate_count_changes_no_page(engine: SearchEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sample index ranked with the prior worked out for the one best raw score first
+    (then 8, then all): the same hits and scores as with every paragraph's prior."""
+    queries = ["协商", "委员 OR 提案", "政协 -民主", '"社情民意 信息"', "發展", "一"]
+    pages = {}
+    for candidates in (10**9, 1):
+        monkeypatch.setattr(base, "PRIOR_CANDIDATES", candidates)
+        for q in queries:
+            for page in (1, 2):
+                engine.clear_cache()
+                p = engine.search(SearchRequest(query=q, page=page, per_page=5))
+                pages.setdefault(candidates, []).append([(h.id, round(h.score, 5)) for h in p.hits])
+    assert pages[1] == pages[10**9] and any(pages[1])

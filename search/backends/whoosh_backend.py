@@ -48,9 +48,8 @@ from search.backends.base import (
     RankPlan,
     bm25,
     clone_folder,
-    prior,
     static_prior,
-    top_k,
+    top_with_prior,
 )
 from search.cache import ByteLRU
 
@@ -684,8 +683,7 @@ class _Reader(BackendReader):
                 df = int(np.count_nonzero(self._live[ids]))
                 scores[d] += bm25(tfs[sel], df, n_docs, self._wlen[d], self._avgdl)
         scores += TITLE_BOOST * self._titles.scores(plan.words, docs, self._n, self._live_count)
-        s = scores[docs] * prior(plan, self._prior, docs)
-        return top_k(s, docs, plan.limit, plan.order)
+        return top_with_prior(scores[docs], docs, plan, self._prior)
 
     def clear_cache(self) -> None:
         """Forget cached posting lists (benchmarks time every search cold)."""
