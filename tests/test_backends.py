@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from search.backends import BackendError, get_backend
@@ -277,4 +278,49 @@ def test_direct_term_writer_writes_whooshs_bytes(tmp_path: Path, monkeypatch: py
     assert len(written[True]["pst"]) > 10_000
     engine = SearchEngine(tmp_path / "True")
     assert engine.search(SearchRequest(query="协商")).total == engine.search(SearchRequest(query="協商")).total > 20
+    engine.close()
+
+
+@pytest.mark.parametrize("block", [40, 1024])
+def test_posting_lists_read_at_once_equal_whooshs_block_walk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int) -> None:
+    """Every term's postings read from one get of its bytes (whoosh_backend._read_blocks)
+    equal walking its blocks with Whoosh's own W3LeafMatcher (one block and, with small
+    blocks, many; document numbers and frequencies), and a character's postings are exactly
+    the paragraphs whose search key holds it."""
+    from whoosh import index
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+
+    from search.backends import whoosh_backend as wb
+
+    monkeypatch.setattr(wb, "BLOCK_LIMIT", block)
+    build_index([SAMPLES], tmp_path, backend="whoosh", progress=False)
+    engine = SearchEngine(tmp_path)
+    engine.search(SearchRequest(query="协商"))
+    st = engine._acquire()
+    keys = [st.store.key(d) for d in range(st.store.size)]
+    ix = index.open_dir(str(current_generation(tmp_path) / "whoosh"))
+    blocks = 0
+    with ix.reader() as r:
+        (seg, offset), = r.leaf_readers()
+        terms = seg._terms
+        for field in (wb.CHARS, wb.GRAMS, wb.WORDS):
+            for text in r.lexicon(field):
+                got_ids, got_freqs = st.backend.postings(field, text.decode("utf-8"), with_freq=True)
+                if field == wb.CHARS:
+                    assert got_ids.tolist() == [d for d, k in enumerate(keys) if text.decode("utf-8") in k]
+                info = terms.term_info(field, text)
+                if info.is_inlined():
+                    continue
+                m = W3LeafMatcher(terms._postfile, *info.extent(), ix.schema[field].format)
+                ids, freqs, n = [], [], 0
+                while m.is_active():
+                    m._read_data()
+                    ids += np.cumsum(wb._uint32s(m._data[0])).tolist()
+                    w = m._data[1]
+                    freqs += [1.0] * (len(ids) - len(freqs)) if w is None else wb._uint32s(w).astype(float).tolist()
+                    n += 1
+                    m._next_block()
+                assert (got_ids.tolist(), got_freqs.tolist()) == (ids, freqs), (field, text)
+                blocks += n > 1
+    assert blocks > (20 if block == 40 else -1)
     engine.close()

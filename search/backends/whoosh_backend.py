@@ -13,12 +13,15 @@ The field classes below are pickled into the index with the schema: keep their i
 
 from __future__ import annotations
 
+import io
 import threading
 import weakref
+import zlib
 from array import array
 from collections.abc import Iterator
 from pathlib import Path
-from pickle import dumps
+from pickle import dumps, load, loads
+from struct import Struct
 
 import numpy as np
 from whoosh import index as windex
@@ -26,7 +29,6 @@ from whoosh.codec.whoosh3 import (
     WHOOSH3_HEADER_MAGIC,
     W3Codec,
     W3FieldWriter,
-    W3LeafMatcher,
     W3PostingsWriter,
     W3TermInfo,
 )
@@ -57,6 +59,7 @@ CHARS, GRAMS, WORDS, FILE = "chars", "grams", "words", "file"
 BLOCK_LIMIT = 1024  # postings per block: Whoosh reads and unpickles a block at a time
 INLINE_LIMIT = 32  # shorter posting lists live in the term table: no block to write or read
 POSTINGS_CACHE_BYTES = 96 * 2**20
+_BLOCK_LENGTH = Struct("!i")  # a posting block's byte length, as Whoosh writes it (negative: the last)
 # Below this many bytes of search keys (about 1,500 paragraphs) one byte search over all
 # the keys answers a piece of three or more characters faster than intersecting its grams
 # (a Whoosh term lookup costs 20-40 µs in Python), and the index's words are one set.
@@ -592,7 +595,6 @@ class _Reader(BackendReader):
         btext = text.encode("utf-8")
         ids_parts: list[np.ndarray] = []
         freq_parts: list[np.ndarray] = []
-        fmt = self._schema[field].format
         for info, terms, offset in self._term_infos(field, btext):
             if info.is_inlined():
                 ids, weights, _ = info.inlined_postings()
@@ -601,8 +603,10 @@ class _Reader(BackendReader):
                     n = len(ids_parts[-1])
                     freq_parts.append(np.ones(n) if weights is None else _uint32s(weights).astype(np.float64))
                 continue
-            m = terms._codec.postings_reader(terms._postfile, info, fmt, term=(field, btext))
-            _read_all(m, offset, ids_parts, freq_parts if with_freq else None)
+            start, length = info.extent()
+            if isinstance(length, tuple):  # W3TermInfo.from_bytes keeps struct.unpack's 1-tuple
+                (length,) = length
+            _read_blocks(terms._postfile.get(start, length), offset, ids_parts, freq_parts if with_freq else None)
         ids = np.concatenate(ids_parts) if ids_parts else np.zeros(0, dtype=np.int64)
         freqs = (np.concatenate(freq_parts) if freq_parts else np.zeros(0, dtype=np.float64)) if with_freq else None
         self._cache.put(key, (ids, freqs))
@@ -754,33 +758,32 @@ class _Titles:
         return out
 
 
-def _read_all(m: object, offset: int, ids_out: list[np.ndarray], freqs_out: list[np.ndarray] | None) -> None:
-    """Every posting of a matcher as numpy arrays, a block at a time where Whoosh allows."""
-    if isinstance(m, W3LeafMatcher):
-        while m.is_active():
-            if m._data is None:
-                m._read_data()
-            raw_ids, raw_weights = m._data[0], m._data[1]
-            ids = _uint32s(raw_ids)
-            if not m._byteids:
-                ids = np.cumsum(ids)  # Whoosh delta-encodes the ids of a block
-            ids_out.append(ids + offset)
-            if freqs_out is not None:
-                if raw_weights is None or isinstance(raw_weights, float):
-                    freqs_out.append(np.full(len(ids), 1.0 if raw_weights is None else raw_weights))
-                else:
-                    freqs_out.append(_uint32s(raw_weights).astype(np.float64))
-            m._next_block()
-        return
-    ids_l, fr_l = [], []
-    while m.is_active():  # type: ignore[attr-defined]
-        ids_l.append(m.id())  # type: ignore[attr-defined]
+def _read_blocks(raw: bytes, offset: int, ids_out: list[np.ndarray], freqs_out: list[np.ndarray] | None) -> None:
+    """Every posting of a posting list's bytes (read with one get) as numpy arrays. Whoosh's
+    W3LeafMatcher reads the same blocks (a signed length, negative for the last; a pickled
+    info tuple; the pickled, maybe zlib-compressed data) with about twenty small reads
+    through its compound-file wrapper for each block's header."""
+    if raw[:4] != WHOOSH3_HEADER_MAGIC:
+        raise BackendError("A Whoosh posting list does not start with its block tag: the index is damaged.")
+    buf = io.BytesIO(raw)
+    pos = 4
+    while True:
+        (length,) = _BLOCK_LENGTH.unpack_from(raw, pos)
+        buf.seek(pos + _BLOCK_LENGTH.size)
+        compression = load(buf)[3]  # (count, max id, max weight, compression, min/max length)
+        end = pos + _BLOCK_LENGTH.size + abs(length)
+        data = raw[buf.tell() : end]
+        raw_ids, raw_weights = loads(zlib.decompress(data) if compression else data)[:2]
+        ids = np.cumsum(_uint32s(raw_ids))  # a block's ids are delta-encoded
+        ids_out.append(ids + offset)
         if freqs_out is not None:
-            fr_l.append(m.weight())  # type: ignore[attr-defined]
-        m.next()  # type: ignore[attr-defined]
-    ids_out.append(np.asarray(ids_l, dtype=np.int64) + offset)
-    if freqs_out is not None:
-        freqs_out.append(np.asarray(fr_l, dtype=np.float64))
+            if raw_weights is None or isinstance(raw_weights, float):
+                freqs_out.append(np.full(len(ids), 1.0 if raw_weights is None else raw_weights))
+            else:
+                freqs_out.append(_uint32s(raw_weights).astype(np.float64))
+        if length < 0:
+            return
+        pos = end
 
 
 class WhooshBackend(Backend):
