@@ -82,7 +82,7 @@ def search() -> str:
     req = parse_search_args()
     engine = get_engine()
     try:
-        page = engine.search(req)
+        page = _sidebar_page(engine, req) if req.group == "article" else engine.search(req)
     except QuerySyntaxError as exc:
         # A query that cannot mean anything: say why, and keep the filters and the sidebar
         # (the counts are those of the filters alone).
@@ -105,6 +105,14 @@ def search() -> str:
             relax, unfiltered_total = [], None
     groups = group_articles(engine, req) if req.group == "article" else None
     return render_search(page, relax=relax, unfiltered_total=unfiltered_total, groups=groups)
+
+
+def _sidebar_page(engine: SearchEngine, req: SearchRequest) -> SearchPage:
+    """For results by article: the paragraph search's total, facets and notices without
+    the page of paragraphs it would rank and never show (the articles are ranked by
+    group_articles); the request keeps the visitor's page and page size for the links."""
+    page = engine.search(replace(req, page=1, per_page=1))
+    return replace(page, request=replace(page.request, page=req.page, per_page=req.per_page), hits=())
 
 
 def render_search(
