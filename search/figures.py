@@ -220,6 +220,15 @@ def _skipped_section(section: str, skip: tuple[str, ...]) -> bool:
     return any(w in key for w in skip)
 
 
+def _claim(f: Found | None, claimed: set[int], kept: list[Found]) -> bool:
+    """Keep a figure whose number no earlier match of the sentence took; whether it was kept."""
+    if f is None or f.start in claimed:
+        return False
+    claimed.add(f.start)
+    kept.append(f)
+    return True
+
+
 def extract(
     text: str, key: str | None = None, section: str = "", rules: Rules | None = None
 ) -> list[Found]:
@@ -246,22 +255,14 @@ def extract(
                 continue
             for pattern in metric.patterns:
                 for m in pattern.finditer(sent):
-                    f = _found(metric, m, a, a, b)
-                    if f is None or f.start in claimed:
+                    if not _claim(_found(metric, m, a, a, b), claimed, here):
                         continue
-                    claimed.add(f.start)
-                    here.append(f)
                     # "征集提案811件,立案597件": what follows counts the same thing
                     pos = m.end()
                     while metric.follow:
                         nxt = next((fm for p in metric.follow if (fm := p.match(sent, pos))), None)
-                        if nxt is None:
+                        if nxt is None or not _claim(_found(metric, nxt, a, a, b), claimed, here):
                             break
-                        g = _found(metric, nxt, a, a, b)
-                        if g is None or g.start in claimed:
-                            break
-                        claimed.add(g.start)
-                        here.append(g)
                         pos = nxt.end()
         found.extend(sorted(here, key=lambda f: f.start))
     return found
