@@ -119,7 +119,9 @@ def group_articles(engine: SearchEngine, request: SearchRequest) -> GroupPage:
             arts = ms.columns.article[np.fromiter((d for d, _ in ranked), dtype=np.int64, count=len(ranked))]
             _, first = np.unique(arts, return_index=True)
             order = arts[np.sort(first)]  # articles in the order their best paragraph comes
-            if len(order) >= want or len(ranked) >= total:
+            # fewer ranked than asked: no more to rank (should a backend's count ever
+            # exceed the matches it ranks, this still ends)
+            if len(order) >= want or len(ranked) >= total or len(ranked) < min(limit, total):
                 break
             limit *= 4
         page_arts = order[start:want]

@@ -54,6 +54,23 @@ def test_group_article_json_adds_groups_and_keeps_paragraph_facets(client, sampl
     assert grouped == cli_json(sample_index, "search", "协商", "--per-page", "2", "--group", "article")
 
 
+def test_a_group_page_past_the_deepest_paragraph_is_refused_as_its_json_twin_is(client, monkeypatch) -> None:
+    """The HTML page of articles asks the paragraph search for one hit only (for its
+    sidebar), yet refuses a page past MAX_DEPTH as the JSON twin does; a page past the
+    last one is an empty page in both."""
+    from search import engine, limits
+    from webui import views
+
+    for module in (limits, engine, views):
+        monkeypatch.setattr(module, "MAX_DEPTH", 10)
+    for page, status in ((2, 200), (3, 400), (99, 200)):  # 协商: 43 paragraphs; 99 x 5 is past them
+        url = f"/search?q=协商&group=article&per_page=5&page={page}"
+        html, api = client.get(url), client.get(url.replace("/search", "/api/search"))
+        assert (html.status_code, api.status_code) == (status, status), url
+        if status == 400:
+            assert "超出了可翻到的前 10 条结果" in html.get_data(as_text=True)
+
+
 def test_group_article_page_lists_articles_and_its_links_keep_the_mode(client) -> None:
     html = client.get("/search?q=协商&group=article&per_page=2").get_data(as_text=True)
     articles = re.findall(r'<li class="hit group" data-article="([^"]+)"', html)

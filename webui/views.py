@@ -26,7 +26,7 @@ from search.engine import (
     SearchPage,
     SearchRequest,
 )
-from search.limits import MAX_DEPTH
+from search.limits import MAX_DEPTH, check_depth
 from search.query import parse as parse_query
 from search.research import GroupPage, group_articles
 from search.results import EXPORT_COLUMNS
@@ -112,6 +112,8 @@ def _sidebar_page(engine: SearchEngine, req: SearchRequest) -> SearchPage:
     the page of paragraphs it would rank and never show (the articles are ranked by
     group_articles); the request keeps the visitor's page and page size for the links."""
     page = engine.search(replace(req, page=1, per_page=1))
+    if (req.page - 1) * req.per_page < page.total:  # as the search of that page would (and the JSON twin does)
+        check_depth(req.page, req.per_page)
     return replace(page, request=replace(page.request, page=req.page, per_page=req.per_page), hits=())
 
 

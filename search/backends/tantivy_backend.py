@@ -262,7 +262,7 @@ class _Reader(BackendReader):
             if len(hits) < k or k >= self._n or k >= _MAX_FETCH:
                 return ns, scores
             best = np.sort(scores)[::-1][:limit]
-            if len(best) == limit and best[-1] > raw.min():
+            if len(best) == limit and best[-1] > np.round(raw.min(), 5):  # compared as rounded
                 return ns, scores
             k *= 8
 
