@@ -373,12 +373,13 @@ class SearchEngine:
         words = ranking.words if request.sort == "relevance" else ()
         if words:
             native = native and parsed.plain
+            groups, negated = parsed.native_keys if native else ((), ())
             plan = RankPlan(
                 allowed=total_mask,
                 words=words,
                 limit=limit,
-                groups=tuple(tuple(t.key for t in g) for g in parsed.groups) if native else (),
-                negated=tuple(t.key for t in parsed.negated) if native else (),
+                groups=groups,
+                negated=negated,
                 filter=self._filter(request),
                 native=native,
                 order=cols.order,
@@ -427,16 +428,22 @@ class SearchEngine:
     def _native_plan(self, st: _Opened, parsed: ParsedQuery, request: SearchRequest, ranking: _Ranking) -> RankPlan | None:
         """The ranking of the whole query by a backend that matches and ranks on its own
         (tantivy), when the query is one it can express; None otherwise."""
-        if getattr(st.backend, "count", None) is None or request.sort != "relevance" or not parsed.groups or not parsed.plain:
+        if not self._counts_natively(st, parsed) or request.sort != "relevance":
             return None
         words = ranking.words
         if not words:
             return None
+        groups, negated = parsed.native_keys
         return RankPlan(
-            allowed=None, words=words, limit=None, groups=tuple(tuple(t.key for t in g) for g in parsed.groups),
-            negated=tuple(t.key for t in parsed.negated), filter=self._filter(request), native=True,
-            order=st.columns.order, boost=ranking.priors.boost,
+            allowed=None, words=words, limit=None, groups=groups, negated=negated, filter=self._filter(request),
+            native=True, order=st.columns.order, boost=ranking.priors.boost,
         )  # fmt: skip
+
+    @staticmethod
+    def _counts_natively(st: _Opened, parsed: ParsedQuery) -> bool:
+        """Whether the backend counts (and ranks) this query on its own: it can (tantivy)
+        and the query is plain, with something to match."""
+        return getattr(st.backend, "count", None) is not None and bool(parsed.groups) and parsed.plain
 
     def _native_page(
         self, st: _Opened, parsed: ParsedQuery, request: SearchRequest, ranking: _Ranking
@@ -571,7 +578,7 @@ class SearchEngine:
         def count(p: ParsedQuery) -> int:
             budget.check()
             if native is not None and p.groups and p.plain:  # counted in the backend, no lists
-                return native(tuple(tuple(t.key for t in g) for g in p.groups), tuple(t.key for t in p.negated), full)
+                return native(*p.native_keys, full)
             if not allowed:
                 allowed.append(count_facets(st.columns, st.columns.live, full)[0])
             return int(np.count_nonzero(self._matches(st, p) & allowed[0]))
@@ -760,18 +767,14 @@ class MatchSet:
 
     def _listed(self) -> bool:
         """Whether the matches are listed already, or must be (no native counting)."""
-        return self._mask is not None or getattr(self._st.backend, "count", None) is None or not (
-            self.parsed.groups and self.parsed.plain
-        )
+        return self._mask is not None or not SearchEngine._counts_natively(self._st, self.parsed)
 
     def article_counts(self) -> np.ndarray:
         """How many matches each article holds (indexed like store.articles)."""
         n = len(self.store.articles)
         if self._listed():
             return np.bincount(self.columns.article[self.docs], minlength=n)
-        p = self.parsed
-        groups = tuple(tuple(t.key for t in g) for g in p.groups)
-        _, per_article, _ = self._st.backend.count(groups, tuple(t.key for t in p.negated), self._engine._filter(self.request), False)
+        _, per_article, _ = self._st.backend.count(*self.parsed.native_keys, self._engine._filter(self.request), False)
         out = np.zeros(n, dtype=np.int64)
         if per_article:
             out[np.fromiter(per_article, dtype=np.int64, count=len(per_article))] = list(per_article.values())
@@ -798,9 +801,7 @@ class MatchSet:
         first = getattr(self._st.backend, "first", None)
         if first is None or self._listed():
             return self.docs[offset : offset + limit]
-        p = self.parsed
-        groups = tuple(tuple(t.key for t in g) for g in p.groups)
-        return first(groups, tuple(t.key for t in p.negated), self._engine._filter(self.request), offset, limit)
+        return first(*self.parsed.native_keys, self._engine._filter(self.request), offset, limit)
 
     def _within(self, within: np.ndarray) -> np.ndarray:
         """The matches among `within`; when they are not listed, its few paragraphs that

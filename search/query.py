@@ -94,6 +94,12 @@ class ParsedQuery:
         substrings combined with AND/OR/NOT, which a backend can express on its own."""
         return all(not t.in_title and not t.spaced for t in self.terms)
 
+    @property
+    def native_keys(self) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]:
+        """The search keys of the OR-groups and of the negated terms: a plain query as a
+        backend's own query takes it."""
+        return tuple(tuple(t.key for t in g) for g in self.groups), tuple(t.key for t in self.negated)
+
     def matches(self, text_key: str, title_key: str) -> bool:
         """The exact test on a paragraph's search key and its title's."""
 
