@@ -151,9 +151,11 @@ class _Reader(BackendReader):
             out.append((Oc.Must, Q.range_query(self.schema, "year", tantivy.FieldType.Unsigned, max(lo, 1), hi)))
         return out
 
-    def _all_n(self, query, limit: int | None = None) -> np.ndarray:  # noqa: ANN001
+    def _all_n(self, query, limit: int | None = None, offset: int = 0) -> np.ndarray:  # noqa: ANN001
+        """Docnums of the query's paragraphs in docnum order: `limit` of them (all when
+        None) from the `offset`-th."""
         limit = max(1, self._n if limit is None else min(limit, self._n))
-        res = self.searcher.search(query, limit=limit, count=False, order_by_field="n", order=tantivy.Order.Asc)
+        res = self.searcher.search(query, limit=limit, count=False, order_by_field="n", offset=offset, order=tantivy.Order.Asc)
         return np.fromiter((h[0] for h in res.hits), dtype=np.int64)
 
     def has_word(self, word: str) -> bool:
@@ -172,43 +174,37 @@ class _Reader(BackendReader):
         clauses += [(Oc.Must, Q.const_score_query(q, 0.0)) for _, q in self._filter_clauses(f)]
         return clauses
 
+    def _matching(self, groups, negated, f: DocFilter):  # noqa: ANN001, ANN202
+        """The live paragraphs that match pieces and filter, as one query (every paragraph
+        when nothing is required)."""
+        clauses = self._native_query(groups, negated, f)
+        if not clauses or all(o == tantivy.Occur.MustNot for o, _ in clauses):
+            clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
+        return tantivy.Query.boolean_query(clauses)
+
     def first(
         self, groups: tuple[tuple[str, ...], ...], negated: tuple[str, ...], f: DocFilter, offset: int, limit: int
     ) -> np.ndarray:
         """Docnums of the live paragraphs that match pieces and filter, in docnum order, the
         `limit` from the `offset`-th: a long match set a part at a time."""
-        clauses = self._native_query(groups, negated, f)
-        if not clauses or all(o == tantivy.Occur.MustNot for o, _ in clauses):
-            clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
-        res = self.searcher.search(
-            tantivy.Query.boolean_query(clauses), limit=max(1, limit), count=False, order_by_field="n",
-            offset=offset, order=tantivy.Order.Asc,
-        )  # fmt: skip
-        return np.fromiter((h[0] for h in res.hits), dtype=np.int64)
+        return self._all_n(self._matching(groups, negated, f), limit, offset)
 
     def total(self, groups: tuple[tuple[str, ...], ...], negated: tuple[str, ...], f: DocFilter) -> int:
         """How many live paragraphs match pieces and filter, counted in tantivy."""
-        clauses = self._native_query(groups, negated, f)
-        if not clauses or all(o == tantivy.Occur.MustNot for o, _ in clauses):
-            clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
-        return int(self.searcher.search(tantivy.Query.boolean_query(clauses), limit=1, count=True).count or 0)
+        return int(self.searcher.search(self._matching(groups, negated, f), limit=1, count=True).count or 0)
 
     def count(
         self, groups: tuple[tuple[str, ...], ...], negated: tuple[str, ...], f: DocFilter, themes: bool
     ) -> tuple[int, dict[int, int], dict[str, int]]:
         """How many live paragraphs match pieces and filter, how many of them each article
         holds ({article index: count}) and, if asked, each theme, in one aggregation."""
-        Q = tantivy.Query
-        clauses = self._native_query(groups, negated, f)
-        if not clauses or all(o == tantivy.Occur.MustNot for o, _ in clauses):
-            clauses.append((tantivy.Occur.Must, Q.all_query()))
         agg: dict[str, object] = {
             "_total": {"value_count": {"field": "n"}},
             "a": {"terms": {"field": "a", "size": 1_000_000}},
         }
         if themes:
             agg["t"] = {"terms": {"field": "themes", "size": 10_000}}
-        res = self.searcher.aggregate(Q.boolean_query(clauses), agg)
+        res = self.searcher.aggregate(self._matching(groups, negated, f), agg)
         per_article = {int(b["key"]): int(b["doc_count"]) for b in res["a"]["buckets"]}
         per_theme = {str(b["key"]): int(b["doc_count"]) for b in res["t"]["buckets"]} if themes else {}
         return int(res["_total"]["value"] or 0), per_article, per_theme
