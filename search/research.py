@@ -349,10 +349,6 @@ def check_kwic(width: int, sort: str) -> None:
         raise BadRequest(f"索引行只能按 {'、'.join(KWIC_SORTS)} 排序，而不是 {sort!r}。")
 
 
-# Punctuation and spaces are skipped by the left/right sorts: lines group by the nearest words.
-_WORDLESS = re.compile(r"[\W_]+")
-
-
 def _spans(patterns: list[re.Pattern[str]], key: str) -> list[tuple[int, int]]:
     """Non-overlapping occurrences of any pattern, leftmost first, the longest at a start."""
     if len(patterns) == 1:  # the common case: finditer's matches are already that
@@ -389,8 +385,9 @@ def _word_chars(cp: np.ndarray) -> np.ndarray:
 
 def _context_keys(cp: np.ndarray, lo: np.ndarray, hi: np.ndarray, width: int, reverse: bool) -> np.ndarray:
     """The sort key of each context cp[lo:hi] (at most `width` characters): its word
-    characters (punctuation and spaces skipped), nearest the match first when `reverse`,
-    as a numpy string array (its order is Python's string order)."""
+    characters (punctuation and spaces skipped, so lines group by the nearest words),
+    nearest the match first when `reverse`, as a numpy string array (its order is
+    Python's string order)."""
     n = len(lo)
     if not n:
         return np.zeros(0, dtype=f"<U{width}")
@@ -489,7 +486,6 @@ def concordance(
         store, cols = ms.store, ms.columns
         docs, starts, ends, sort_keys, truncated = _occurrences(store, ms.docs_from, terms, sort, width)
         n = len(docs)
-        occ_doc, occ_s, occ_e = docs.tolist(), starts.tolist(), ends.tolist()
         reading = cols.order[docs] if n else np.zeros(0, dtype=np.int64)
         if sort in ("left", "right"):
             text_rank = np.empty(n, dtype=np.int64)
@@ -514,8 +510,7 @@ def concordance(
             first = (request.page - 1) * request.per_page
             picked = order[first : first + request.per_page]
         lines = []
-        for i in picked.tolist():
-            d, s, e = occ_doc[i], occ_s[i], occ_e[i]
+        for d, s, e in zip(docs[picked].tolist(), starts[picked].tolist(), ends[picked].tolist(), strict=True):
             text = store.text(d)
             rec = store.article_of(d)
             position = int(cols.position[d])
@@ -526,7 +521,7 @@ def concordance(
                     title=rec.title, year=rec.year, province=rec.province, city=rec.city, district=rec.district,
                 )  # fmt: skip
             )
-        return Concordance(request, width, sort, n, len(set(occ_doc)), tuple(lines), truncated)
+        return Concordance(request, width, sort, n, len(np.unique(docs)), tuple(lines), truncated)
 
 
 # permalinks and citations -------------------------------------------------------------
