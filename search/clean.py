@@ -10,7 +10,6 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import replace
-from functools import lru_cache
 
 import numpy as np
 
@@ -25,6 +24,7 @@ from search.glosses import (
     remove_pinyin_glosses,
     replace_mojibake_runs,
 )
+from search.normalize import char_flags
 from search.pages import (
     ORPHAN_TAG,
     decode_escapes,
@@ -446,12 +446,8 @@ def display_width(text: str) -> int:
     return display_widths([text])[0]
 
 
-@lru_cache(maxsize=1)
-def _wide_bmp() -> np.ndarray:
-    """1 for each wide character of the Basic Multilingual Plane (7 ms, once)."""
-    return np.fromiter(
-        (unicodedata.east_asian_width(chr(c)) in "WF" for c in range(0x10000)), dtype=np.int64, count=0x10000
-    )
+def _is_wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in "WF"
 
 
 def display_widths(lines: list[str]) -> list[int]:
@@ -460,10 +456,7 @@ def display_widths(lines: list[str]) -> list[int]:
         return []
     codes = np.frombuffer("".join(lines).encode("utf-32-le"), dtype=np.uint32)
     wide = np.zeros(len(codes) + 1, dtype=np.int64)
-    bmp = codes < 0x10000
-    wide[1:][bmp] = _wide_bmp()[codes[bmp]]
-    for i in np.flatnonzero(~bmp).tolist():  # beyond the BMP: rare, asked one by one
-        wide[i + 1] = unicodedata.east_asian_width(chr(int(codes[i]))) in "WF"
+    wide[1:] = char_flags(codes, _is_wide)
     wide = np.cumsum(wide)
     lens = np.array([len(line) for line in lines], dtype=np.int64)
     ends = np.cumsum(lens)

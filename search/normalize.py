@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from collections.abc import Callable
+from functools import cache, lru_cache
 
+import numpy as np
 import opencc
 
 # OpenCC's t2s leaves Taiwan-style forms alone (FINDINGS, trap 7); fold them after it.
@@ -90,3 +92,21 @@ def match_key(text: str) -> str:
     """The form keywords and place names are matched against: NFKC, Simplified, spaces
     between Han characters closed. Unlike search_key it may change the length."""
     return _HAN_GAP.sub("", to_simplified(unicodedata.normalize("NFKC", text)))
+
+
+@cache
+def _bmp_table(test: Callable[[str], bool]) -> np.ndarray:
+    """test(ch) of every Basic Multilingual Plane character (a few ms, once per test)."""
+    return np.fromiter((test(chr(c)) for c in range(0x10000)), dtype=bool, count=0x10000)
+
+
+def char_flags(codes: np.ndarray, test: Callable[[str], bool]) -> np.ndarray:
+    """test(chr(c)) for each code point of `codes` (uint32, as from a UTF-32 encoding):
+    looked up in a table of the BMP; beyond it (rare) asked one by one. `test` must be a
+    module-level function: its table is kept for the life of the process."""
+    out = np.zeros(len(codes), dtype=bool)
+    bmp = codes < 0x10000
+    out[bmp] = _bmp_table(test)[codes[bmp]]
+    for i in np.flatnonzero(~bmp).tolist():
+        out[i] = test(chr(int(codes[i])))
+    return out

@@ -19,7 +19,6 @@ counts or lists it with numpy over the generation's columns:
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import itertools
 import re
@@ -33,6 +32,7 @@ import numpy as np
 from search import budget, documents
 from search.engine import BadRequest, Hit, SearchEngine, SearchRequest
 from search.facets import NO_YEAR
+from search.normalize import char_flags
 from search.query import Term
 from search.results import page_count
 
@@ -367,22 +367,6 @@ KWIC_CHUNK = 4096
 _SEPARATOR_FROM = 0xA000  # Yi syllables: word characters no search key is likely to hold
 
 
-@functools.cache
-def _bmp_word_chars() -> np.ndarray:
-    """Whether each Basic Multilingual Plane character is a regex word character (\\w is
-    str.isalnum(), and "_", which the sort keys skip as well)."""
-    return np.fromiter((chr(c).isalnum() for c in range(0x10000)), dtype=bool, count=0x10000)
-
-
-def _word_chars(cp: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(cp), dtype=bool)
-    bmp = cp < 0x10000
-    out[bmp] = _bmp_word_chars()[cp[bmp]]
-    for i in np.flatnonzero(~bmp).tolist():  # beyond the BMP: rare, one by one
-        out[i] = chr(int(cp[i])).isalnum()
-    return out
-
-
 def _context_keys(cp: np.ndarray, lo: np.ndarray, hi: np.ndarray, width: int, reverse: bool) -> np.ndarray:
     """The sort key of each context cp[lo:hi] (at most `width` characters): its word
     characters (punctuation and spaces skipped, so lines group by the nearest words),
@@ -395,7 +379,7 @@ def _context_keys(cp: np.ndarray, lo: np.ndarray, hi: np.ndarray, width: int, re
     pos = (hi[:, None] - 1 - step) if reverse else (lo[:, None] + step)  # nearest the match first
     inside = (pos >= lo[:, None]) & (pos < hi[:, None])
     chars = np.where(inside, cp[np.clip(pos, 0, len(cp) - 1)], 0).astype("<u4")
-    chars[~_word_chars(chars.ravel()).reshape(n, width)] = 0
+    chars[~char_flags(chars.ravel(), str.isalnum).reshape(n, width)] = 0  # [\W_]: not alphanumeric
     # word characters to the front of each row, in order; the NULs behind are no part of a numpy string
     chars = np.take_along_axis(chars, np.argsort(chars == 0, axis=1, kind="stable"), axis=1)
     return np.ascontiguousarray(chars).view(f"<U{width}").ravel()

@@ -17,6 +17,7 @@ from search import research
 from search.engine import SearchEngine, SearchRequest
 from search.facets import NO_YEAR
 from search.indexer import build_index
+from search.normalize import char_flags
 
 PARAGRAPHS = [
     "政协委员围绕重点工作积极议政，协商建言，认真议政",
@@ -149,7 +150,7 @@ def test_sample_reports_concordance_equals_the_plain_way(engine: SearchEngine, s
 
 def test_word_characters_beyond_the_bmp_are_looked_up_one_by_one() -> None:
     cps = np.array([ord(c) for c in "a_，𠀀😀中"], dtype=np.uint32)
-    assert research._word_chars(cps).tolist() == [True, False, False, True, False, True]
+    assert char_flags(cps, str.isalnum).tolist() == [True, False, False, True, False, True]
 
 
 @pytest.mark.parametrize("chunk", [1, 3, 4096])
