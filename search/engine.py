@@ -105,6 +105,8 @@ class _Opened:
         except Exception as exc:  # a file the checksum could not vouch for, unreadable
             if getattr(self, "store", None) is not None:
                 self.store.close()
+            if isinstance(exc, (MemoryError, SystemError)):
+                raise  # the interpreter's trouble, not the files': the next request tries again
             raise IndexCorrupt(
                 f"The generation {gen.name!r} cannot be opened ({type(exc).__name__}: {str(exc)[:200]})."
             ) from None

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import mmap
 import shutil
+import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -98,7 +99,7 @@ class _Blob:
         prev_offs = np.zeros(1, dtype=np.int64)
         if previous is not None:
             shutil.copyfile(previous / f"{name}.bin", target)  # file to file, not through memory
-            prev_offs = np.load(previous / f"{name}.off.npy")
+            prev_offs = _load(previous / f"{name}.off.npy")
         with open(target, "ab" if previous is not None else "wb") as fh:
             for c in self.chunks:
                 fh.write(c)
@@ -203,15 +204,15 @@ class StoreWriter:
         the near-duplicate clusters over all live paragraphs (para.dup.npy, search.duplicates)."""
         role = np.concatenate([np.asarray(self.previous.col("role")) if self.previous else np.zeros(0, np.int8),
                                np.asarray(self.cols["role"], dtype=np.int8)])  # fmt: skip
-        nchars = np.load(folder / "para.nchars.npy")
-        live = np.load(folder / "para.live.npy")
+        nchars = _load(folder / "para.nchars.npy")
+        live = _load(folder / "para.live.npy")
         eligible = (role != roles.HEADING) & (nchars >= duplicates.MIN_CHARS)
         keys = [c.decode("utf-8") for c in self.key.chunks]
         sigs = duplicates.signatures(keys, eligible[self.base :])
         if self.previous is not None:
             old = self.previous.folder / "minhash.npy"
             if old.exists():
-                before = np.load(old)
+                before = _load(old)
             else:  # a generation built before duplicates: sign its paragraphs now
                 before = duplicates.signatures([self.previous.key(d) for d in range(self.base)], eligible[: self.base])
             sigs = np.concatenate([before, sigs])
@@ -219,8 +220,22 @@ class StoreWriter:
         np.save(folder / "para.dup.npy", duplicates.clusters(sigs, eligible & live))
 
 
+# numpy reads an .npy header with ast.literal_eval, and CPython 3.11 keeps the AST
+# constructor's recursion depth per interpreter, not per thread: two threads reading
+# headers at once can fail with "SystemError: AST constructor recursion depth mismatch"
+# (tests/test_concurrency.py makes it happen). Every .npy read here takes this lock.
+_NPY_LOCK = threading.Lock()
+
+
+def _load(path: Path) -> np.ndarray:
+    with _NPY_LOCK:
+        return np.load(path)
+
+
 def _mapped(path: Path) -> np.ndarray:
-    return np.load(path, mmap_mode="r").view(np.ndarray)
+    """Memory-mapped, seen as a plain array."""
+    with _NPY_LOCK:
+        return np.load(path, mmap_mode="r").view(np.ndarray)
 
 
 class Store:
@@ -245,7 +260,7 @@ class Store:
 
     def _map(self, name: str) -> tuple[mmap.mmap | bytes, np.ndarray]:
         path = self.folder / f"{name}.bin"
-        offs = np.load(self.folder / f"{name}.off.npy")
+        offs = _load(self.folder / f"{name}.off.npy")
         data: mmap.mmap | bytes = b""
         if path.stat().st_size:
             with open(path, "rb") as fh:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 from pathlib import Path
@@ -76,3 +77,46 @@ def test_documents_and_exports_under_threads(sample_index: Path, n_threads: int)
         t.join()
     engine.close()
     assert errors == []
+
+
+def test_threads_opening_a_generation_at_once_all_get_it(sample_index: Path) -> None:
+    """numpy reads an .npy header with ast.literal_eval, and CPython 3.11 keeps the AST
+    constructor's recursion depth per interpreter: two threads reading headers at once can
+    fail with "SystemError: AST constructor recursion depth mismatch", and the generation
+    was then marked broken for good. A garbage-collector callback (Python code run inside
+    the allocations of the AST constructor) lets threads switch there, where they rarely do."""
+    expected = SearchEngine(sample_index).search(SearchRequest(query="协商")).to_dict()
+    errors: list[BaseException] = []
+    wrong: list[int] = []
+    start = threading.Barrier(8)
+
+    def work(n: int) -> None:
+        try:
+            start.wait()
+            for _ in range(3):
+                engine = SearchEngine(sample_index)  # cold: each opens the generation
+                if engine.search(SearchRequest(query="协商")).to_dict() != expected:
+                    wrong.append(n)
+                engine.close()
+        except BaseException as exc:  # noqa: BLE001 - collected and reported below
+            errors.append(exc)
+
+    def busy(phase: str, info: dict) -> None:
+        sum(range(100))
+
+    old_interval, old_threshold = sys.getswitchinterval(), gc.get_threshold()
+    gc.callbacks.append(busy)
+    gc.set_threshold(5)
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old_interval)
+        gc.set_threshold(*old_threshold)
+        gc.callbacks.remove(busy)
+    assert errors == []
+    assert wrong == []

@@ -226,3 +226,28 @@ def test_a_scribbled_segment_is_caught_when_the_engine_verifies(two_generations:
     index, _ = _damaged(two_generations, tmp_path, scribble_segment, keep_older=False)
     with pytest.raises(IndexCorrupt, match="SHA-256 differs"):
         SearchEngine(index, verify=True).search(SearchRequest(query="协商"))
+
+
+def test_an_interpreter_error_while_opening_does_not_mark_the_generation_broken(
+    two_generations: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A MemoryError or SystemError while a generation opens is the interpreter's trouble, not
+    the files': that request fails, and the next one opens the same (current) generation."""
+    import search.engine
+
+    engine = SearchEngine(two_generations)
+    current = (two_generations / CURRENT).read_text()
+    real_store, calls = search.engine.Store, []
+
+    def store_failing_once(folder: Path):
+        calls.append(folder)
+        if len(calls) == 1:
+            raise MemoryError("no room")
+        return real_store(folder)
+
+    monkeypatch.setattr(search.engine, "Store", store_failing_once)
+    with pytest.raises(MemoryError):
+        engine.search(SearchRequest(query="协商"))
+    assert engine.search(SearchRequest(query="协商")).total > 0
+    assert [current, current] == [p.name for p in calls]
+    assert engine.problem is None
