@@ -33,3 +33,19 @@ def test_the_cli_turns_a_bad_setting_into_a_message() -> None:
     result = CliRunner().invoke(main, ["stats"], env={"CPPCC_PER_PAGE": "abc"})
     assert result.exit_code == 1
     assert "CPPCC_PER_PAGE" in result.stderr and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [("https://example.org", "https://example.org"), ("http://cppcc.test:8080/", "http://cppcc.test:8080")],
+)
+def test_the_public_url_is_a_scheme_and_host(value: str, expected: str) -> None:
+    assert expected == Settings.from_env({"CPPCC_PUBLIC_URL": value}).public_url
+    assert "" == Settings.from_env({}).public_url
+
+
+@pytest.mark.parametrize("value", ["example.org", "ftp://example.org", "https://", "https://example.org/cppcc",
+                                   "https://example.org/?a=1", "javascript:alert(1)"])  # fmt: skip
+def test_a_public_url_that_is_not_one_is_a_named_error(value: str) -> None:
+    with pytest.raises(SettingsError, match="CPPCC_PUBLIC_URL"):
+        Settings.from_env({"CPPCC_PUBLIC_URL": value})

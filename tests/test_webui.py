@@ -883,6 +883,31 @@ def test_too_many_values_of_one_filter_is_a_clear_400(client) -> None:
     assert client.get("/api/search?q=协商&" + "&".join(f"theme=t{i}" for i in range(51))).status_code == 400
 
 
+@pytest.mark.parametrize("arg", ["province", "city", "district", "theme", "doc_type", "level"])
+@pytest.mark.parametrize("path", ["/search", "/", "/trend", "/kwic", "/api/search", "/search.csv"])
+def test_an_over_long_filter_value_is_a_clear_400(client, arg: str, path: str) -> None:
+    """Every link of a page repeats the filters: 196 values of 1,300 characters made a 105 MB page."""
+    resp = client.get(f"{path}?q=协商&{arg}={'山' * 101}")
+    assert 400 == resp.status_code
+    assert f"参数 {arg} 的值太长（101 个字符），最多 100 个字符。" in resp.get_data(as_text=True)
+    assert 200 == client.get(f"{path}?q=协商&{arg}={'山' * 100}").status_code  # no such place: nothing found
+
+
+@pytest.mark.parametrize("host", ["a..b", "x" * 64, ".".join(["a" * 60] * 5)])
+@pytest.mark.parametrize("path", ["/search?q=协商", "/doc/002_d20d80895677d984-1", "/kwic?q=协商", "/api/search?q=协商"])
+def test_a_host_header_no_link_can_be_made_for_is_a_400_not_a_500(client, host: str, path: str) -> None:
+    """werkzeug refuses such a Host, so Flask has no URL adapter: the error page used to
+    call url_for for its links and crash outside Flask's error handling (a bare 500)."""
+    resp = client.get(path, headers={"Host": host})
+    assert 400 == resp.status_code
+    body = resp.get_data(as_text=True)
+    if path.startswith("/api/"):
+        assert {"error": "请求头中的主机名（Host）无效。"} == resp.get_json()
+    else:
+        assert "请求头中的主机名（Host）无效。" in body and "Traceback" not in body
+    assert host not in body
+
+
 def test_a_lost_character_is_a_labelled_placeholder_in_the_text_and_the_contents(client, engine) -> None:
     # the 聊城 sample lost the last character of a heading: 以“新作为”彰显新〓
     page = engine.search(SearchRequest(query="彰显新"))

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+from dataclasses import replace
 from html import unescape
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -207,6 +208,23 @@ def test_every_hit_and_the_document_offer_a_citation(client) -> None:
         assert unescape(text).endswith(f"http://localhost/doc/{article}#p{position}.")
     doc = client.get("/doc/002_d20d80895677d984-1").get_data(as_text=True)
     assert 'id="cite-gb-doc"' in doc and 'data-copy="cite-bib-doc"' in doc
+
+
+def test_citations_name_the_configured_public_url_not_the_host_header(sample_index: Path) -> None:
+    from search.settings import Settings
+    from webui.app import create_app
+
+    default = create_app(Settings().with_index(sample_index)).test_client()
+    doc = default.get("/api/doc/002_d20d80895677d984-1", headers={"Host": "cppcc.test"}).get_json()
+    assert "url = {http://cppcc.test/doc/002_d20d80895677d984-1}" in doc["citation"]["bibtex"]
+    public = create_app(replace(Settings().with_index(sample_index), public_url="https://example.org")).test_client()
+    for host in ("cppcc.test", "evil.example"):
+        doc = public.get("/api/doc/002_d20d80895677d984-1", headers={"Host": host}).get_json()
+        assert doc["citation"]["gbt7714"].endswith(" https://example.org/doc/002_d20d80895677d984-1.")
+        html = public.get("/search?q=协商&per_page=3", headers={"Host": host}).get_data(as_text=True)
+        gb = re.findall(r'<p class="cite-text" id="cite-gb-[^"]+">(.*?)</p>', html)
+        assert 3 == len(gb) and all("https://example.org/doc/" in unescape(t) for t in gb)
+        assert host not in html
 
 
 def test_paragraph_permalink_redirects_to_the_paragraph(client, engine: SearchEngine) -> None:

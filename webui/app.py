@@ -11,8 +11,9 @@ for the CSV export); nothing else reaches the user as a traceback.
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
-from markupsafe import Markup
-from werkzeug.exceptions import HTTPException
+from flask.globals import request_ctx
+from markupsafe import Markup, escape
+from werkzeug.exceptions import BadHost, HTTPException
 
 from search import budget
 from search.engine import ArticleNotFound, BadRequest, IndexMissing, QuerySyntaxError, SearchEngine
@@ -29,6 +30,8 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+MAX_HOST_CHARS = 253 + len(":65535")
 
 ERROR_TITLES = {
     400: "请求有误",
@@ -63,6 +66,11 @@ def _error(status: int, message: str, *, kind: str = "", title: str = "") -> tup
     if _wants_json():
         return jsonify({"error": message}), status
     title = title or ERROR_TITLES.get(status, "出错了")
+    if request_ctx.url_adapter is None:
+        # no URL can be built for this request (werkzeug refused its Host header): a page
+        # without the site's links, which url_for would fail to make
+        body = f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>{escape(title)}</title>'
+        return f"{body}<h1>{escape(title)}</h1><p>{escape(message)}</p></html>", status
     hidden = _kept_filters() if kind in ("query", "budget") else []
     return render_template(
         "error.html", status=status, title=title, message=message, kind=kind, hidden=hidden
@@ -120,6 +128,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         messages = {404: "没有这个页面。", 405: "不支持这种请求方法。"}
+        if isinstance(exc, BadHost):
+            return _error(400, "请求头中的主机名（Host）无效。", kind="params")
         return _error(exc.code or 500, messages.get(exc.code or 0, exc.description or ""))
 
     @app.errorhandler(Exception)
@@ -140,6 +150,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     engine.warm_up()  # open the index now, not on the first visitor's search
     app.extensions["cppcc_search"] = engine
     app.register_blueprint(bp)
+
+    @app.before_request
+    def check_host() -> None:
+        # werkzeug checks each label of the Host header, not its length; a name is at most
+        # 253 characters (RFC 1035), and links and citations repeat it
+        if len(request.host) > MAX_HOST_CHARS:
+            raise BadHost()
 
     @app.before_request
     def open_budget() -> None:

@@ -73,6 +73,7 @@ def _year(raw: str, name: str) -> int:
 
 
 MAX_FILTER_VALUES = 50  # per filter: more is no reader's request, and each costs work
+MAX_VALUE_CHARS = 100  # a filter value is a place, theme, type or level name: far shorter
 SINGLE_ARGS = ("q", "page", "per_page", "sort", "year_from", "year_to")
 MAX_ARGS = 200  # URL arguments in all (7 filters x MAX_FILTER_VALUES would be 350)
 
@@ -93,6 +94,11 @@ def _values(args: MultiArgs, name: str) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for raw in args.getlist(name):
         value = raw.strip()
+        if len(value) > MAX_VALUE_CHARS:
+            # no index holds such a name, and every link of the page would repeat it
+            raise BadParameter(
+                f"参数 {name} 的值太长（{len(value)} 个字符），最多 {MAX_VALUE_CHARS} 个字符。"
+            )
         if value:
             seen.setdefault(value, None)
     if len(seen) > MAX_FILTER_VALUES:

@@ -90,7 +90,8 @@ def research_url(endpoint: str, req: SearchRequest, query: str | None = None) ->
 def _cite_args(item: Any, position: int | None) -> tuple:
     article_id = getattr(item, "article_id", None) or item.id
     issued = item.delivered or getattr(item, "published", "")
-    url = request.host_url.rstrip("/") + cached_url("web.document", article_id=article_id)
+    site = _settings().public_url or request.host_url.rstrip("/")  # the Host header is capped (app.py)
+    url = site + cached_url("web.document", article_id=article_id)
     if position is not None:
         url += f"#p{position}"
     return (article_id, item.title, item.doc_type, item.province, item.city, item.district, item.year,
