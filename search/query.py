@@ -3,7 +3,7 @@
 Syntax (everything else is literal text, never Whoosh syntax):
   营商环境 提案          both, anywhere in the paragraph (AND)
   "强理论 固根基"        an exact phrase (also “…”)
-  营商环境 OR 新质生产力  either
+  营商环境 OR 新质生产力  either (营商环境 AND 提案: both, as without the AND)
   -北京  /  NOT 北京     without
   title:综述            in the article's title
 An unquoted run of Chinese matches where it stands as written (营商环境 does not
@@ -14,7 +14,7 @@ Nothing a user pastes is an error (each leniency adds one sentence to `notices`)
 - a query of nothing but `-` terms looks for the text as typed, dash included (a pasted
   list item `-固守圆心筑同心`); `NOT 北京`, asked in words, excludes from everything;
 - `title:` with nothing after it is the text `title:`;
-- an OR or NOT with nothing to join is ignored.
+- an AND, OR or NOT with nothing to join is ignored.
 Only what cannot mean anything (empty quotes, an over-long query) raises QuerySyntaxError.
 """
 
@@ -172,7 +172,7 @@ def parse(text: str) -> ParsedQuery:
     marked, lone = _lone_quotes(text)
     if lone:
         notices.append("引号没有配对，已把引号当作普通字符查找。")
-    items: list[tuple[str, object]] = []  # ("term", (Term, negated, dashed)) / ("or", None) / ("not", None)
+    items: list[tuple[str, object]] = []  # ("term", (Term, negated, dashed)) / ("or" / "not" / "and", None)
     pos = 0
     while pos < len(marked):
         if marked[pos] == " ":
@@ -195,6 +195,9 @@ def parse(text: str) -> ParsedQuery:
             continue
         if word == "NOT" and not m.group("neg") and not m.group("field"):
             items.append(("not", None))
+            continue
+        if word == "AND" and not m.group("neg") and not m.group("field"):
+            items.append(("and", None))  # what two words side by side mean already
             continue
         raw = (quoted if quoted is not None else word).translate(_BACK)
         field = bool(m.group("field"))
@@ -226,7 +229,15 @@ def _assemble(items: list[tuple[str, object]], notices: list[str]) -> ParsedQuer
     asked_not = False
     pending_or = False
     pending_not = False
+    pending_and = False
     for kind, value in items:
+        if kind == "and":
+            if not (groups or negated) or pending_or or pending_not or pending_and:
+                notices.append("“AND” 两边都需要有词，多余的 AND 已忽略。")
+            else:
+                pending_and = True
+            continue
+        pending_and = False
         if kind == "or":
             if not groups or pending_or or pending_not:
                 notices.append("“OR” 两边都需要有词，多余的 OR 已忽略。")
@@ -259,6 +270,8 @@ def _assemble(items: list[tuple[str, object]], notices: list[str]) -> ParsedQuer
         notices.append("“OR” 两边都需要有词，末尾的 OR 已忽略。")
     if pending_not:
         notices.append("“NOT” 后面需要跟一个词，末尾的 NOT 已忽略。")
+    if pending_and:
+        notices.append("“AND” 两边都需要有词，末尾的 AND 已忽略。")
     if not groups and negated and not asked_not:
         # Only `-` terms: a pasted line that starts with a dash, not "everything except".
         groups = [[_literal(w)] for w in dashed]

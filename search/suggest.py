@@ -3,14 +3,17 @@
 - A province / city / district filter value that no article carries but the gazetteer
   knows at that level (山东 -> 山东省, 濟南 -> 济南市) is searched as the gazetteer's name,
   and the page says so.
-- A query with no hits gets the closest queries that have some: each term that finds
-  nothing is tried with one character dropped, two neighbours swapped, or split in two
-  words that may stand apart (营商环境优化提升 -> 营商环境 优化提升); the ones with hits are
-  offered, most hits first.
+- A query with no hits gets the closest queries that have some. First the query read in
+  this engine's syntax when it was written in another's (plain_form: 委员* -> 委员,
+  委员 and 提案 -> 委员 AND 提案, (委员) -> 委员, 委员，提案 -> 委员 提案); then each term that
+  finds nothing is tried with one character dropped, two neighbours swapped, or split in
+  two words that may stand apart (营商环境优化提升 -> 营商环境 优化提升); the ones with
+  hits are offered, most hits first.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
@@ -53,6 +56,34 @@ def resolve_places(request: SearchRequest, articles: Iterable[object]) -> tuple[
     return (replace(request, **changes) if changes else request), tuple(notices)
 
 
+_OPERATORS = ("and", "or", "not")
+_EDGE = "*?？+()（）[]【】"  # wildcards, a leading plus, brackets: other engines' syntax at a word's edge
+_BETWEEN = re.compile(r"[，,、；;]+")  # marks that separate words in a list
+_QUOTED = re.compile(r'("[^"]*"|“[^”]*”)')
+
+
+def plain_form(query: str) -> str:
+    """`query` read as other search engines' syntax means it: and / or / not in any case as
+    the operators, wildcards and brackets at a word's edge dropped (this engine finds the
+    text inside longer words anyway), list marks between words as spaces. Quoted phrases
+    stay as written. Offered when the query as written finds nothing: in this engine these
+    marks are text."""
+    out = []
+    for i, part in enumerate(_QUOTED.split(query)):
+        if i % 2:
+            out.append(part)
+            continue
+        for word in _BETWEEN.sub(" ", part).split():
+            if word.lower() in _OPERATORS:
+                out.append(word.upper())
+                continue
+            dash = "-" if word.startswith("-") and len(word) > 1 else ""
+            core = word[len(dash) :].strip(_EDGE)
+            if core:
+                out.append(dash + core)
+    return " ".join(out)
+
+
 def variants(text: str, wild: Callable[[str, str], list[str]] | None = None) -> list[str]:
     """Near forms of a term, closest first: one character replaced by one the index holds
     in that place (`wild(left, right)`: the strings left + one character + right found in
@@ -83,6 +114,14 @@ def suggestions(
     `count(parsed)` is the total of a query under the request's filters; `found(key)` how
     many paragraphs hold a term's search key at all (terms that find something are kept)."""
     out: dict[str, int] = {}
+    plain = plain_form(query)
+    if plain and plain != query:
+        try:
+            n = count(parse(plain))
+        except QuerySyntaxError:
+            n = 0
+        if n:
+            out[plain] = n
     for group in parsed.groups:
         for t in group:
             if t.in_title or t.spaced or found(t.key):

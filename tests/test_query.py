@@ -18,6 +18,9 @@ def t(text: str, key: str | None = None, **kw: bool) -> Term:
         ("营商环境 OR 新质生产力", ParsedQuery(((t("营商环境"), t("新质生产力")),), ())),
         ("协商 -北京", ParsedQuery(((t("协商"),),), (t("北京"),))),
         ("协商 NOT 北京", ParsedQuery(((t("协商"),),), (t("北京"),))),
+        ("营商环境 AND 提案", ParsedQuery(((t("营商环境"),), (t("提案"),)), ())),  # the default, said
+        ("协商 AND NOT 北京", ParsedQuery(((t("协商"),),), (t("北京"),))),
+        ('"AND" and', ParsedQuery(((t("AND", "and", phrase=True),), (t("and"),)), ())),  # quoted or lower: text
         ("title:综述 协商", ParsedQuery(((t("综述", in_title=True),), (t("协商"),)), ())),
         ("a*b (x) [y]", ParsedQuery(((t("a*b"),), (t("(x)"),), (t("[y]"),)), ())),
         ("，。 协商", ParsedQuery(((t("协商"),),), ())),  # stray punctuation beside words
@@ -69,6 +72,8 @@ DASHED = "查询只有以 “-” 开头的词，已按原文（含 “-”）�
         ("协商 OR", ParsedQuery(((t("协商"),),), (), ("“OR” 两边都需要有词，末尾的 OR 已忽略。",))),
         ("OR 协商", ParsedQuery(((t("协商"),),), (), ("“OR” 两边都需要有词，多余的 OR 已忽略。",))),
         ("协商 NOT", ParsedQuery(((t("协商"),),), (), ("“NOT” 后面需要跟一个词，末尾的 NOT 已忽略。",))),
+        ("AND 协商", ParsedQuery(((t("协商"),),), (), ("“AND” 两边都需要有词，多余的 AND 已忽略。",))),
+        ("协商 AND", ParsedQuery(((t("协商"),),), (), ("“AND” 两边都需要有词，末尾的 AND 已忽略。",))),
         ("NOT", ParsedQuery((), (), ("“NOT” 后面需要跟一个词，末尾的 NOT 已忽略。",))),
     ],
 )
@@ -116,7 +121,7 @@ def test_any_mix_of_quotes_words_and_operators_parses_or_says_why() -> None:
     import random
 
     rnd = random.Random(20261129)
-    pieces = ['"', "“", "”", "协商", "政协", "-", "NOT", "OR", "title:", "title：", "(", "a", " ", "-政", '"议政']
+    pieces = ['"', "“", "”", "协商", "政协", "-", "NOT", "OR", "AND", "title:", "title：", "(", "a", " ", "-政", '"议政']
     for _ in range(3000):
         text = "".join(rnd.choice(pieces) + rnd.choice(["", " "]) for _ in range(rnd.randint(1, 12)))
         try:

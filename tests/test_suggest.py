@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from search.engine import SearchEngine, SearchRequest
-from search.suggest import variants
+from search.suggest import plain_form, variants
 
 
 def test_variants_closest_first() -> None:
@@ -60,3 +60,34 @@ def test_the_page_offers_the_suggestions(sample_index) -> None:
     page = client.get("/search?q=协商&province=山东").get_data(as_text=True)
     assert "筛选条件「山东」按「山东省」查找。" in page
     assert '<input type="hidden" name="province" value="山东省">' in page
+
+
+@pytest.mark.parametrize(
+    ("query", "plain"),
+    [
+        ("委员 and 提案", "委员 AND 提案"),
+        ("委员 or 提案", "委员 OR 提案"),
+        ("委员 Not 提案", "委员 NOT 提案"),
+        ("+委员", "委员"),
+        ("委员*", "委员"),
+        ("委员？", "委员"),
+        ("(委员)", "委员"),
+        ("（委员 OR 提案） 协商", "委员 OR 提案 协商"),
+        ("委员，提案、协商;议政", "委员 提案 协商 议政"),
+        ("-(北京) 委员*", "-北京 委员"),
+        ('"委员*，" and 提案', '"委员*，" AND 提案'),  # a quoted phrase stays as written
+        ("5G+工业互联网", "5G+工业互联网"),  # a plus inside a word is text
+        ("*", ""),
+    ],
+)
+def test_other_engines_syntax_is_read_as_this_ones(query: str, plain: str) -> None:
+    assert plain == plain_form(query)
+
+
+@pytest.mark.parametrize("query", ["委员 and 提案", "委员 or 提案", "+委员", "委员*", "(委员)", "委员，提案"])
+def test_a_query_in_another_engines_syntax_is_first_offered_in_this_ones(engine: SearchEngine, query: str) -> None:
+    page = engine.search(SearchRequest(query=query))
+    assert 0 == page.total  # these marks are text here, and the reports hold none of them
+    best, n = page.suggestions[0]
+    assert (best, n) == (plain_form(query), engine.search(SearchRequest(query=best)).total)
+    assert n > 0
