@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import replace
 from html import unescape
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -615,13 +616,17 @@ def test_year_bars_fill_the_gaps_so_the_axis_is_time() -> None:
         facets={"year": (FacetValue("2019", 10), FacetValue("2021", 5, True), FacetValue("2024", 20))},
     )
     bars = year_bars(page, Links(req, "/search"))
-    assert [str(y) for y in range(2019, 2031)] == [b.value for b in bars]
+    assert [*map(str, range(2019, 2025)), "2030"] == [b.value for b in bars]  # picked beyond: alone
     by_year = {b.value: b for b in bars}
     assert (10, 50) == (by_year["2019"].count, by_year["2019"].percent)
     assert by_year["2021"].selected and by_year["2030"].selected  # picked, even with no paragraphs
     assert [("year", "2030")] == args_of(by_year["2021"].url)  # the link unpicks 2021
     assert [("year", "2021")] == args_of(by_year["2030"].url)
     assert ("", 0) == (by_year["2020"].url, by_year["2020"].count)  # a gap is not a link
+    far = replace(page, request=SearchRequest(years=(1900, 2021, 2100)))
+    assert ["1900", *map(str, range(2019, 2025)), "2100"] == [b.value for b in year_bars(far, Links(far.request, "/"))]
+    nothing = SearchPage(SearchRequest(years=(2030, 1900)), total=0, hits=(), facets={"year": ()})
+    assert ["1900", "2030"] == [b.value for b in year_bars(nothing, Links(nothing.request, "/"))]
 
 
 def test_many_years_make_a_compact_histogram_with_a_year_list(client, engine, monkeypatch) -> None:

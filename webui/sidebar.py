@@ -167,14 +167,18 @@ def year_bars(page: SearchPage, links: Links) -> tuple[YearBar, ...]:
 
     A year with no paragraphs between two that have some is an empty column (url ""),
     so the axis is time: a gap in the record shows as a gap, not as a neighbour.
-    A year picked in the URL but absent from the facet keeps its column so it can be unpicked.
+    A year picked in the URL but absent from the facet keeps its column so it can be unpicked;
+    outside the years with paragraphs it stands alone at its end (year=1900 would
+    otherwise draw 125 empty columns).
     """
     counts = {v.value: v for v in page.facets.get("year", ())}
+    numeric = sorted(int(y) for y in counts if y.isdigit())
     req = page.request
     for y in req.years:
         counts.setdefault(str(y), FacetValue(str(y), 0, True))
-    numeric = sorted(int(y) for y in counts if y.isdigit())
-    span = [str(y) for y in range(numeric[0], numeric[-1] + 1)] if numeric else []
+    filled = range(numeric[0], numeric[-1] + 1) if numeric else range(0)
+    picked = sorted({y for y in req.years if y not in filled})
+    span = [str(y) for y in sorted([*filled, *picked])]
     span += sorted(y for y in counts if not y.isdigit())
     tallest = max((v.count for v in counts.values()), default=0) or 1
 
