@@ -582,7 +582,8 @@ def citation(
     key = "cppcc" + (str(year) if year else "") + hashlib.sha1(article_id.encode("utf-8")).hexdigest()[:8]
     if position is not None:
         key += f"p{position}"
-    notes = [doc_type, f"工作年度 {year}" if year else "", f"第 {position} 段" if position is not None else ""]
+    # positions count from 0 (the anchor #p0); readers count paragraphs from 1
+    notes = [doc_type, f"工作年度 {year}" if year else "", f"第 {position + 1} 段" if position is not None else ""]
     fields = [("author", f"{{{_bib(body)}}}" if body else ""), ("title", f"{{{_bib(title)}}}")]
     pub_year = date_issued[:4] if re.match(r"\d{4}", date_issued or "") else ""
     fields += [

@@ -277,7 +277,7 @@ def test_citation_formats() -> None:
     assert "  author = {{政协济南市市中区委员会}}," in lines
     assert "  year = {2025}," in lines and "  urldate = {2026-11-29}," in lines
     assert "  url = {http://x.test/doc/002_d20d80895677d984-1#p3}," in lines
-    assert "  note = {政协常委会工作报告；工作年度 2024；第 3 段}" in lines
+    assert "  note = {政协常委会工作报告；工作年度 2024；第 4 段}" in lines  # #p3 is the fourth paragraph
     # no body, no date: the reference starts with the title; special characters escaped in BibTeX
     bare = research.citation(
         article_id="x", title="100% & 50_{a}", doc_type="其他", province="", city="", district="", year=None,

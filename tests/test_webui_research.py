@@ -210,6 +210,20 @@ def test_every_hit_and_the_document_offer_a_citation(client) -> None:
     assert 'id="cite-gb-doc"' in doc and 'data-copy="cite-bib-doc"' in doc
 
 
+def test_a_cited_paragraph_number_counts_from_one_as_the_document_shows_it(client, engine: SearchEngine) -> None:
+    hit = next(h for h in engine.search(SearchRequest(query="协商", per_page=20)).hits if h.position > 0)
+    html = client.get("/search?q=协商&per_page=20").get_data(as_text=True)
+    box = re.search(rf'<pre class="cite-text" id="cite-bib-{re.escape(hit.id)}">(.*?)</pre>', html, re.S).group(1)
+    assert f"第 {hit.position + 1} 段" in unescape(box)
+    doc = client.get(f"/doc/{hit.article_id}").get_data(as_text=True)
+    ids = re.findall(r'<(?:p|h\d) id="(p\d+)" class="para', doc)
+    assert f"p{hit.position}" == ids[hit.position]  # the (position + 1)th paragraph of the document
+    assert f'<a class="pilcrow" href="#p{hit.position}" title="第 {hit.position + 1} 段（本段链接）"' in doc
+    group = client.get("/search?q=协商&group=article").get_data(as_text=True)
+    numbers = re.findall(r'#p(\d+)" title="第 (\d+) 段">¶(\d+)</a>', group)
+    assert numbers and all(int(p) + 1 == int(n) == int(shown) for p, n, shown in numbers)
+
+
 def test_citations_name_the_configured_public_url_not_the_host_header(sample_index: Path) -> None:
     from search.settings import Settings
     from webui.app import create_app
