@@ -115,6 +115,11 @@ class Rules:
     metrics: tuple[Metric, ...]
     skip_sections: tuple[str, ...]
     skip_sentences: tuple[str, ...]
+    multi_year: re.Pattern[str] | None = None  # totals over several years (五年来, 本届以来)
+
+    def over_years(self, key: str) -> bool:
+        """Whether a search key speaks of several years at once."""
+        return self.multi_year is not None and self.multi_year.search(key) is not None
 
     def metric(self, name: str) -> Metric:
         for m in self.metrics:
@@ -156,10 +161,16 @@ def load_rules(path: Path = RULES) -> Rules:
                 follow=tuple(_compile(p, units, name, follow=True) for p in m.get("follow", ())),
             )
         )  # fmt: skip
+    periods = data.get("multi_year", ())
+    try:
+        multi_year = re.compile("|".join(f"(?:{p})" for p in periods)) if periods else None
+    except re.error as exc:
+        raise FigureRulesError(f"A multi_year pattern in {str(path)!r} does not compile: {exc}.") from None
     return Rules(
         metrics=tuple(metrics),
         skip_sections=tuple(data.get("skip_sections", ())),
         skip_sentences=tuple(data.get("skip_sentences", ())),
+        multi_year=multi_year,
     )
 
 
@@ -214,6 +225,10 @@ def _found(metric: Metric, m: re.Match[str], offset: int, a: int, b: int) -> Fou
     )  # fmt: skip
 
 
+# A year named in a sentence (2012年, 二〇一二年): its figures are that year's.
+_YEAR_NAMED = re.compile(r"(?<!\d)(?:19|20)\d\d年|[〇零一二三四五六七八九]{4}年")
+
+
 @lru_cache(maxsize=512)  # every paragraph of a section asks about the same heading
 def _skipped_section(section: str, skip: tuple[str, ...]) -> bool:
     key = search_key(section)
@@ -236,14 +251,24 @@ def extract(
 
     `key` is the paragraph's search key (computed when not given); `section` its heading:
     paragraphs under a plan heading (工作打算) state targets, not results, and give none.
+    A sentence that speaks of several years (五年来,共征集提案4245件) states totals, not a
+    year's figures, and gives none; so does every later sentence of a paragraph that opens
+    so (五年来,我们……。共征集提案…), unless it names its year (2012年全省生产总值…).
     """
     rules = rules or load_rules()
     key = search_key(text) if key is None else key
     if section and _skipped_section(section, rules.skip_sections):
         return []
     found: list[Found] = []
-    for a, b in _sentences(key):
+    over_years = False  # the paragraph opened with several years
+    for n, (a, b) in enumerate(_sentences(key)):
         sent = key[a:b]
+        if rules.over_years(sent):
+            over_years = over_years or n == 0
+            if not _YEAR_NAMED.search(sent):
+                continue
+        elif over_years and not _YEAR_NAMED.search(sent):
+            continue
         if not _HAS_NUMBER.search(sent) or any(w in sent for w in rules.skip_sentences):
             continue
         claimed: set[int] = set()

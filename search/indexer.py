@@ -54,7 +54,7 @@ from search.store import Store, StoreWriter
 
 LOCK = ".build.lock"
 KEEP_GENERATIONS = 2  # the new one and the one a running site may still be reading
-INGEST_VERSION = "2026-11-29.3"  # bump when cleaning or detection changes what a file gives
+INGEST_VERSION = "2026-11-30.1"  # bump when cleaning or detection changes what a file gives
 
 
 class IndexBuildError(Exception):

@@ -102,6 +102,34 @@ def test_plans_are_no_results() -> None:
     assert [("提案", "征集", 500, "件", "", "500")] == facts("征集提案500件。", section="一、2024年工作回顾")
 
 
+P500 = [("提案", "征集", 500, "件", "", "500")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a total over several years is no year's figure (2026 山东 and 江苏 term reports)
+        ("五年来，共征集提案4245件。", []),
+        ("过去五年，征集提案500件。", []),
+        ("本届以来，征集提案500件。", []),
+        ("“十四五”期间征集提案500件。", []),
+        ("近三年征集提案500件。", []),
+        ("二十年来征集提案500件。", []),
+        # ... nor are the later sentences of a paragraph that opens with several years
+        ("五年来，我们坚持依法行政。办理人大代表建议和政协提案4245件。", []),
+        # ... unless they name their year
+        ("五年来，我们坚持依法行政。2024年征集提案500件。", P500),
+        # one year, or a year's date, is no period
+        ("一年来，征集提案500件。", P500),
+        ("2024年以来，征集提案500件。", P500),
+        ("2024年中征集提案500件。", P500),
+        ("征集提案500件。五年来累计征集提案2400件。", P500),
+    ],
+)
+def test_totals_over_several_years_are_no_years_figures(text: str, expected: list) -> None:
+    assert expected == facts(text)
+
+
 def test_a_plan_chapter_gives_no_figures_down_to_its_sub_sections() -> None:
     from search.documents import Paragraph
     from search.figures import FigureWriter
@@ -120,6 +148,9 @@ def test_rules_are_checked_when_loaded(tmp_path: Path) -> None:
     bad = tmp_path / "figures.toml"
     bad.write_text("[[metric]]\nname = \"x\"\nunits = [\"件\"]\npatterns = ['提案{n}(']\n", encoding="utf-8")
     with pytest.raises(FigureRulesError, match="does not compile"):
+        load_rules(bad)
+    bad.write_text("multi_year = ['五年(']\n", encoding="utf-8")
+    with pytest.raises(FigureRulesError, match="multi_year pattern .* does not compile"):
         load_rules(bad)
     with pytest.raises(UnknownMetric, match="没有这个指标"):
         load_rules().metric("没有的指标")
