@@ -90,6 +90,18 @@ def _cppcc_articles(store: object, types: frozenset[str]) -> np.ndarray:
     return found
 
 
+def _types_mixed(store: object, types: frozenset[str]) -> bool:
+    """Whether the live articles include both documents of `types` and others: where they
+    are all of one kind, the type prior reorders nothing, and the page must not say it did.
+    (Kept on the store, as _cppcc_articles.)"""
+    cache = store.__dict__.setdefault("_types_mixed", {})  # type: ignore[attr-defined]
+    if types not in cache:
+        arts = store.articles  # type: ignore[attr-defined]
+        kinds = _cppcc_articles(store, types)[np.fromiter((a.live for a in arts), dtype=bool, count=len(arts))]
+        cache[types] = bool(kinds.any() and not kinds.all())
+    return cache[types]
+
+
 def _structure(store: object) -> dict[str, np.ndarray]:
     """The store's section, parent-heading and article columns as int64 (kept on the store:
     converting them took a copy of three whole columns per query)."""
@@ -118,7 +130,7 @@ def query_priors(
     if not pieces:
         return QueryPriors(None)
     rules = rules or RankingRules.load()
-    cppcc = rules.cppcc_words(pieces) if type_prior else ()
+    cppcc = rules.cppcc_words(pieces) if type_prior and _types_mixed(store, rules.cppcc_types) else ()
     state: dict[str, np.ndarray] = {}
 
     def holds(headings: np.ndarray) -> np.ndarray:

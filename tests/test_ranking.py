@@ -157,3 +157,25 @@ def test_a_small_candidate_count_changes_no_page(engine: SearchEngine, monkeypat
                 p = engine.search(SearchRequest(query=q, page=page, per_page=5))
                 pages.setdefault(candidates, []).append([(h.id, round(h.score, 5)) for h in p.hits])
     assert pages[1] == pages[10**9] and any(pages[1])
+
+
+@pytest.mark.parametrize("kind", ["only-cppcc", "no-cppcc"])
+def test_the_type_prior_is_neither_applied_nor_announced_where_all_documents_are_of_one_kind(
+    tmp_path: Path, backend: str, kind: str
+) -> None:
+    """With no government report beside the CPPCC samples, or no CPPCC report beside a
+    government one, the prior would reorder nothing: the page must not say that it did."""
+    src = tmp_path / "src"
+    src.mkdir()
+    if kind == "only-cppcc":
+        for p in SAMPLES.iterdir():
+            (src / p.name).write_bytes(p.read_bytes())
+    else:
+        (src / "gov_2025_weifang.txt").write_text(GOV_REPORT, encoding="utf-8")
+    build_index([src], tmp_path / "index", backend=backend)
+    engine = SearchEngine(tmp_path / "index")
+    on = engine.search(SearchRequest(query="提案", per_page=50))
+    off = engine.search(SearchRequest(query="提案", per_page=50, type_prior=False))
+    assert on.total > 0 and () == on.type_prior
+    assert [(h.id, h.score) for h in on.hits] == [(h.id, h.score) for h in off.hits]
+    engine.close()
