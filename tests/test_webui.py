@@ -933,3 +933,12 @@ def test_the_pager_links_first_last_and_two_either_side_with_gaps() -> None:
     assert page_numbers(4, 9) == [1, 2, 3, 4, 5, 6, None, 9]
     assert page_numbers(12, 9) == [1, None, 9]  # beyond the last page
     assert len(page_numbers(250, 500)) == 9  # not one entry per page
+
+
+@pytest.mark.parametrize("query", ["NOT 协商", "协商 OR 提案", "协商"])
+def test_the_count_names_the_query_without_saying_the_paragraphs_contain_it(client, engine, query: str) -> None:
+    """找到 N 段包含「NOT 协商」 said the opposite of what the query asks."""
+    total = engine.search(SearchRequest(query=query)).total
+    html = html_of(client.get("/search", query_string={"q": query}))
+    count = re.search(r'<p class="count">(.*?)<span class="elapsed">', html, re.S).group(1)
+    assert f'检索「<span class="q">{escape(query)}</span>」，找到 <strong data-total="{total}">{total}</strong> 段' == count.strip()
