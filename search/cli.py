@@ -186,7 +186,7 @@ def search_cmd(
     for h in result.hits:
         where = " › ".join(p for p in (h.province, h.city, h.district) if p)
         facts = "  ".join(
-            x for x in (f"{h.year} 年度" if h.year else "", h.doc_type, h.level, f"发布 {h.delivered}" if h.delivered else "") if x
+            x for x in (f"{h.year} 年度" if h.year else "", h.doc_type, h.level, " ".join(h.dated).strip()) if x
         )
         click.echo(f"\n[{h.id}] {h.title}  {where}  {facts}")
         click.echo("  " + _terminal(h.snippet))

@@ -422,6 +422,7 @@ class SearchEngine:
             doc_type=a.doc_type,
             level=a.level,
             delivered=a.delivered,
+            published=a.published,
             role=store.role(docnum),
             duplicates=len(duplicate_ids),
             duplicate_ids=duplicate_ids,

@@ -17,6 +17,15 @@ EXPORT_COLUMNS = (
 )  # fmt: skip
 
 
+def dated(delivered: str, published: str) -> tuple[str, str]:
+    """The date to show of a document and what it is: ("报告", the day it was delivered)
+    when its text says so (a dateline, a session), else ("发布", the day its page was
+    published); ("", "") when neither is known."""
+    if delivered and delivered != published:
+        return "报告", delivered
+    return ("发布", published or delivered) if (published or delivered) else ("", "")
+
+
 class SearchError(Exception):
     """Base class of the errors a search can end in."""
 
@@ -74,16 +83,22 @@ class Hit:
     score: float = 0.0
     doc_type: str = ""
     level: str = ""
-    delivered: str = ""
+    delivered: str = ""  # when it was delivered (a dateline), else its page's date
     role: str = "body"  # search.roles: body, heading, lead, note, table, caption
     duplicates: int = 0  # near-duplicates the query also matches, folded into this hit
     duplicate_ids: tuple[str, ...] = ()  # their paragraph ids
+    published: str = ""  # the date its page gave, "" when none
 
     def csv_row(self) -> list[Any]:
         """The values of EXPORT_COLUMNS for a CSV file: themes joined by ;, no year as ""."""
         row = self.to_dict()
         row["themes"] = ";".join(self.themes)
         return [row[c] if row[c] is not None else "" for c in EXPORT_COLUMNS]
+
+    @property
+    def dated(self) -> tuple[str, str]:
+        """("报告" or "发布", the date): see `dated`."""
+        return dated(self.delivered, self.published)
 
     @property
     def anchor(self) -> str:
@@ -100,6 +115,7 @@ class Hit:
             "district": self.district,
             "year": self.year,
             "delivered": self.delivered,
+            "published": self.published,
             "doc_type": self.doc_type,
             "level": self.level,
             "themes": list(self.themes),
@@ -145,6 +161,11 @@ class ArticleSummary:
     doc_type: str = ""
     level: str = ""
     delivered: str = ""
+
+    @property
+    def dated(self) -> tuple[str, str]:
+        """("报告" or "发布", the date): see `dated`."""
+        return dated(self.delivered, self.published)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -237,8 +237,8 @@ def test_json_shape(engine: SearchEngine) -> None:
     assert list(d) == ["query", "total", "page", "per_page", "notices", "type_prior", "expanded", "suggestions", "hits", "facets"]
     assert list(d["facets"]) == ["province", "city", "district", "year", "theme", "doc_type", "level"]
     assert list(d["hits"][0]) == [
-        "id", "article_id", "title", "province", "city", "district", "year", "delivered", "doc_type",
-        "level", "themes", "section", "role", "text", "snippet", "duplicates", "duplicate_ids",
+        "id", "article_id", "title", "province", "city", "district", "year", "delivered", "published",
+        "doc_type", "level", "themes", "section", "role", "text", "snippet", "duplicates", "duplicate_ids",
     ]  # fmt: skip
     assert list(d["facets"]["province"][0]) == ["value", "count", "selected"]
 

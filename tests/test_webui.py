@@ -735,7 +735,7 @@ def hand_made_page(req: SearchRequest):
         )  # fmt: skip
 
     hits = (
-        hit(3, doc_type="政协常委会工作报告", level="县级", delivered="2025-01-07"),
+        hit(3, doc_type="政协常委会工作报告", level="县级", delivered="2025-01-07", published="2025-01-07"),
         hit(4, doc_type="", level="", delivered=""),
         hit(5, doc_type=XSS, level="", delivered="2026"),
     )
@@ -756,12 +756,13 @@ def test_hits_show_type_level_and_delivery_and_nothing_when_unknown(app) -> None
     known, unknown, hostile = hit_items(html)
     assert '<span class="doc-type" title="文档类型">政协常委会工作报告</span>' in known
     assert '<span class="level" title="层级">县级</span>' in known
-    assert '发布 <time datetime="2025-01-07">2025-01-07</time>' in known
+    assert '<span class="delivered" title="网页发布的日期">发布 <time datetime="2025-01-07">2025-01-07</time>' in known
     assert '2024 年度</span>' in known
     for cls in ("doc-type", "level", "delivered"):
         assert f'class="{cls}"' not in unknown
     assert "&lt;script&gt;alert(1)&lt;/script&gt;</span>" in hostile and "<script>" not in hostile
-    assert '发布 <time datetime="2026">2026</time>' in hostile  # a delivery year alone
+    # a delivery year alone, from the text (a session), not the page
+    assert '<span class="delivered" title="作报告的日期">报告 <time datetime="2026">2026</time>' in hostile
 
 
 def test_type_and_level_facets_toggle_like_themes(app) -> None:
@@ -812,8 +813,8 @@ def test_hits_show_the_delivery_date_of_their_article(client, engine) -> None:
     dated = [(h, item) for h, item in zip(page.hits, items, strict=True) if h.delivered]
     assert dated and len(dated) < len(items)  # 002 (市中区) gives 发布日期; the others do not
     for h, item in zip(page.hits, items, strict=True):
-        shown = re.findall(r'<span class="delivered"[^>]*>发布 <time datetime="([^"]+)">', item)
-        assert ([h.delivered] if h.delivered else []) == shown
+        shown = re.findall(r'<span class="delivered"[^>]*>(报告|发布) <time datetime="([^"]+)">', item)
+        assert ([h.dated] if h.delivered else []) == shown
         assert f"{h.year} 年度" in item if h.year else "年度" not in item
 
 
@@ -823,8 +824,11 @@ def test_document_view_and_articles_page_show_type_level_and_delivery(client, en
         meta = re.search(r'<dl class="doc-meta">.*?</dl>', html, re.S).group(0)
         for cls, value in (("doc-type", article.doc_type), ("level", article.level)):
             assert (f'<dd class="{cls}">{escape(value)}</dd>' in meta) == bool(value)
-        delivered = article.delivered or article.published
-        assert (f'<time datetime="{delivered}">{delivered}</time>' in meta) == bool(delivered)
+        spoken = bool(article.delivered) and article.delivered != article.published  # a dateline, a session
+        assert ('<dt title="作报告的日期">报告日期</dt><dd class="delivered"><time datetime="'
+                f'{article.delivered}">{article.delivered}</time></dd>' in meta) == spoken  # fmt: skip
+        assert ('<dt title="网页发布的日期">发布日期</dt><dd class="published"><time datetime="'
+                f'{article.published}">{article.published}</time></dd>' in meta) == bool(article.published)  # fmt: skip
         assert ("<dt title=\"报告回顾的工作年度，不是发布年份\">工作年度</dt>" in meta) == bool(article.year)
         data = client.get(f"/api/doc/{article.id}").get_json()["article"]
         assert (article.doc_type, article.level, article.delivered) == (
@@ -832,10 +836,26 @@ def test_document_view_and_articles_page_show_type_level_and_delivery(client, en
         )  # fmt: skip
     assert any(a.delivered for a in engine.articles())
     html = html_of(client.get("/articles"))
-    assert ">文档类型</th>" in html and ">层级</th>" in html and ">发布</th>" in html
+    assert ">文档类型</th>" in html and ">层级</th>" in html and ">日期</th>" in html
     for a in engine.articles():
-        if a.delivered:
-            assert f'<time datetime="{a.delivered}">{a.delivered}</time>' in html
+        label, date = a.dated
+        if date:
+            title = "作报告的日期" if label == "报告" else "网页发布的日期"
+            assert f'<time datetime="{date}" title="{title}">{date}</time>' in html
+
+
+def test_a_report_delivered_on_one_day_and_published_on_another_shows_both_and_cites_the_publication() -> None:
+    """辽宁's 2026 report was delivered on 2026-01-27 (its dateline) and its page published
+    on 2026-02-01: the site labelled the first 发布 and cited it as the publication date."""
+    from search.results import ArticleSummary, dated
+
+    assert ("报告", "2026-01-27") == dated("2026-01-27", "2026-02-01")
+    assert ("发布", "2025-01-07") == dated("2025-01-07", "2025-01-07")  # the page's date stood in
+    assert ("报告", "2026") == dated("2026", "")  # a session year from the text
+    assert ("", "") == dated("", "")
+    a = ArticleSummary(id="x-1", title="t", province="", city="", district="", year=2025, published="2026-02-01",
+                       source="x.txt", paragraphs=1, delivered="2026-01-27")  # fmt: skip
+    assert ("报告", "2026-01-27") == a.dated
 
 
 def test_no_results_under_type_and_level_says_what_each_costs(client, engine) -> None:

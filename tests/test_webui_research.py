@@ -224,6 +224,43 @@ def test_a_cited_paragraph_number_counts_from_one_as_the_document_shows_it(clien
     assert numbers and all(int(p) + 1 == int(n) == int(shown) for p, n, shown in numbers)
 
 
+DATED_REPORT = """当前位置: 首页 > 政协要闻
+政协某某市委员会常务委员会工作报告
+发布日期:2026-02-01 09:30 访问次数: 字号:[ ]
+政协某某市委员会常务委员会工作报告
+——2026年1月27日在政协某某市第五届委员会第五次会议上
+各位委员：
+现在，我代表政协某某市委员会常务委员会向大会报告工作，请予审议。
+过去一年，我们坚持团结和民主两大主题，认真履行政治协商、民主监督、参政议政职能，全年征集提案500件，立案450件。
+"""
+
+
+def test_a_report_delivered_and_published_on_different_days_shows_both_and_cites_the_publication(
+    tmp_path: Path, backend: str
+) -> None:
+    """The dateline's day is when it was delivered (报告), the page's when it was published
+    (发布); GB/T 7714 dates an online document by its publication."""
+    from search.indexer import build_index
+    from search.settings import Settings
+    from webui.app import create_app
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "dated.txt").write_text(DATED_REPORT, encoding="utf-8")
+    build_index([tmp_path / "src"], tmp_path / "index", backend=backend)
+    client = create_app(Settings().with_index(tmp_path / "index")).test_client()
+    doc = client.get("/doc/dated-1").get_data(as_text=True)
+    assert '<dt title="作报告的日期">报告日期</dt><dd class="delivered"><time datetime="2026-01-27">' in doc
+    assert '<dt title="网页发布的日期">发布日期</dt><dd class="published"><time datetime="2026-02-01">' in doc
+    hits = client.get("/search?q=提案").get_data(as_text=True)
+    assert '<span class="delivered" title="作报告的日期">报告 <time datetime="2026-01-27">2026-01-27</time></span>' in hits
+    api = client.get("/api/search?q=提案").get_json()["hits"][0]
+    assert ("2026-01-27", "2026-02-01") == (api["delivered"], api["published"])
+    citation = client.get("/api/doc/dated-1").get_json()["citation"]
+    assert "[EB/OL]. (2026-02-01)[" in citation["gbt7714"] and "date = {2026-02-01}" in citation["bibtex"]
+    articles = client.get("/articles").get_data(as_text=True)
+    assert '<time datetime="2026-01-27" title="作报告的日期">2026-01-27</time>' in articles
+
+
 def test_citations_name_the_configured_public_url_not_the_host_header(sample_index: Path) -> None:
     from search.settings import Settings
     from webui.app import create_app

@@ -89,7 +89,8 @@ def research_url(endpoint: str, req: SearchRequest, query: str | None = None) ->
 
 def _cite_args(item: Any, position: int | None) -> tuple:
     article_id = getattr(item, "article_id", None) or item.id
-    issued = item.delivered or getattr(item, "published", "")
+    # GB/T 7714's date of an online document is its publication: the page's, else the delivery
+    issued = getattr(item, "published", "") or item.delivered
     site = _settings().public_url or request.host_url.rstrip("/")  # the Host header is capped (app.py)
     url = site + cached_url("web.document", article_id=article_id)
     if position is not None:
