@@ -629,6 +629,23 @@ def test_year_bars_fill_the_gaps_so_the_axis_is_time() -> None:
     assert ["1900", "2030"] == [b.value for b in year_bars(nothing, Links(nothing.request, "/"))]
 
 
+@pytest.mark.parametrize(
+    ("first", "last", "labelled"),
+    [
+        (2001, 2025, ["2005", "2010", "2015", "2020"]),  # every 5 years; 2025 is the edge
+        (1980, 2025, ["1980", "1990", "2000", "2010", "2020"]),
+        (1921, 2025, ["1940", "1960", "1980", "2000"]),  # 105 years: every 20, not 10 run together
+        (1700, 2025, ["1700", "1800", "1900"]),
+    ],
+)
+def test_a_compact_histogram_labels_few_enough_years_to_read(first: int, last: int, labelled: list) -> None:
+    from webui.sidebar import MAX_TICKS, YearBar, year_ticks
+
+    bars = [YearBar(str(y), 1, 10, False, True, "") for y in range(first, last + 1)]
+    ticks = year_ticks(bars)
+    assert labelled == sorted(ticks) and len(ticks) <= MAX_TICKS
+
+
 def test_many_years_make_a_compact_histogram_with_a_year_list(client, engine, monkeypatch) -> None:
     from webui import sidebar
 

@@ -6,7 +6,7 @@ the templates only render. It never imports Flask.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from search.engine import SearchPage, SearchRequest
@@ -19,8 +19,11 @@ from .params import FILTER_ARGS, REGION_ARGS, Links
 FACET_SHOWN = 10
 FACET_SLACK = 3
 # Up to this many years, each histogram column carries its count and year (a 4-digit year
-# needs ~30 px: eight fit the sidebar); beyond, ticks every 5 years (10 beyond 30 years).
+# needs ~30 px: eight fit the sidebar); beyond, a label every TICK_STEPS years, the
+# smallest step that gives at most MAX_TICKS labels (every 10 years of 105 ran together).
 HISTOGRAM_LABELLED = 8
+TICK_STEPS = (5, 10, 20, 25, 50, 100)
+MAX_TICKS = 6
 # Levels read top-down, as the region tree does; a level outside this list follows by count.
 LEVEL_ORDER = ("全国", "省级", "市级", "县级")
 # The label of each filter, on its chip and in the "no results" hints.
@@ -160,6 +163,16 @@ def breadcrumb(req: SearchRequest, links: Links) -> tuple[Crumb, ...]:
         Crumb(label, None if i == len(levels) - 1 else links.widen_to(level))
         for i, (level, label) in enumerate(levels)
     )
+
+
+def year_ticks(bars: Sequence[YearBar]) -> frozenset[str]:
+    """The years a compact histogram labels: multiples of the step, none within half a step
+    of the last year (its label would run past the sidebar's edge)."""
+    years = [int(b.value) for b in bars if b.value.isdigit()]
+    if not years:
+        return frozenset()
+    step = next((s for s in TICK_STEPS if len(years) <= s * MAX_TICKS), TICK_STEPS[-1])
+    return frozenset(str(y) for y in years if y % step == 0 and years[-1] - y >= step // 2)
 
 
 def year_bars(page: SearchPage, links: Links) -> tuple[YearBar, ...]:

@@ -284,6 +284,9 @@ def split_top(items: Any) -> tuple[tuple, tuple]:
     return sidebar.split_top(items)
 
 
+bp.add_app_template_global(sidebar.year_ticks, "year_ticks")
+
+
 @bp.app_template_global("page_numbers")
 def page_numbers(current: int, last: int) -> list[int | None]:
     """The page links a pager shows: sidebar.page_numbers."""
