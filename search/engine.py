@@ -12,7 +12,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -709,6 +709,12 @@ class SearchEngine:
                     )
                 )
             return DocumentView(self._summary(st, article_id, docs), tuple(paragraphs), query)
+
+    def titles(self, article_ids: Iterable[str]) -> dict[str, str]:
+        """The titles of those of `article_ids` that are in the index."""
+        with self._use() as st:
+            index = st.columns.article_ids
+            return {a: st.store.articles[index[a]].title for a in article_ids if a in index}
 
     def articles(self) -> list[ArticleSummary]:
         """Every article in the index, in index order, with its paragraph count."""

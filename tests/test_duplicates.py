@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from markupsafe import escape
 
 from search import duplicates, integrity
 from search.engine import SearchEngine, SearchRequest
@@ -99,7 +100,11 @@ def test_the_page_says_how_many_more_and_links_to_them(dup_engine) -> None:  # n
     assert "还有 1 处相同或相近" in html
     hit = engine.search(SearchRequest(query="高标准农田")).hits[0]
     article, pos = hit.duplicate_ids[0].rsplit("-p", 1)
-    assert f'href="/doc/{article}?q=%E9%AB%98%E6%A0%87%E5%87%86%E5%86%9C%E7%94%B0#p{pos}"' in html
+    title = next(a.title for a in engine.articles() if a.id == article)
+    # named by its title, counted from 1 as readers count
+    assert (f'href="/doc/{article}?q=%E9%AB%98%E6%A0%87%E5%87%86%E5%86%9C%E7%94%B0#p{pos}">'
+            f"{escape(title)} 第 {int(pos) + 1} 段</a>") in html  # fmt: skip
+    assert {article: title} == engine.titles([article, "no-such-article"])
 
 
 def test_a_generation_without_duplicate_files_is_served_and_continued(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
@@ -74,6 +74,7 @@ def index() -> str:
 
 
 MAX_RELAX = 12
+MAX_DUPLICATES_SHOWN = 20  # near-duplicates listed under a hit
 
 
 @bp.get("/search")
@@ -104,7 +105,9 @@ def search() -> str:
         except budget.OverBudget:
             relax, unfiltered_total = [], None
     groups = group_articles(engine, req) if req.group == "article" else None
-    return render_search(page, relax=relax, unfiltered_total=unfiltered_total, groups=groups)
+    # the near-duplicates' articles are named by their titles, not their ids
+    titles = engine.titles({d.rsplit("-p", 1)[0] for h in page.hits for d in h.duplicate_ids[:MAX_DUPLICATES_SHOWN]})
+    return render_search(page, relax=relax, unfiltered_total=unfiltered_total, groups=groups, titles=titles)
 
 
 def _sidebar_page(engine: SearchEngine, req: SearchRequest) -> SearchPage:
@@ -124,6 +127,7 @@ def render_search(
     unfiltered_total: int | None = None,
     query_error: str = "",
     groups: GroupPage | None = None,
+    titles: Mapping[str, str] | None = None,
 ) -> str:
     """The search page's HTML for a SearchPage: sidebar, chips, hits; no engine call here."""
     req = page.request
@@ -148,6 +152,8 @@ def render_search(
         sorts=[(key, SORT_LABELS.get(key, key)) for key in SORTS],
         per_page_choices=per_page_choices(),
         groups=groups,
+        titles=titles or {},
+        max_duplicates_shown=MAX_DUPLICATES_SHOWN,
     )
 
 
