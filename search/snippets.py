@@ -102,6 +102,9 @@ def snippet(text: str, keys: Sequence[str], max_chars: int = SNIPPET_CHARS, key_
     The best sentence holds the most distinct keys, then the most matches; the
     following sentences are added while they fit. A sentence longer than max_chars
     is cut to a window around its first match. Without matches: the opening.
+    When a key the paragraph holds is not in that passage (营商环境 … far on … 提案), a
+    second passage, the sentence that holds it, is shown beside the first ("…"): the
+    reader sees why the paragraph matched. Both together stay within max_chars.
     """
     if not keys:
         key_text = text  # nothing to find: no need to fold the text
@@ -119,13 +122,43 @@ def snippet(text: str, keys: Sequence[str], max_chars: int = SNIPPET_CHARS, key_
         return (distinct, len(inside), -s)
 
     best = max(range(len(sentences)), key=lambda i: score(sentences[i])) if spans else 0
-    start, end = sentences[best]
-    i = best + 1
-    while i < len(sentences) and sentences[i][1] - start <= max_chars:
-        end = sentences[i][1]
-        i += 1
+    start, end = _passage(sentences, best, spans, max_chars)
+    found = {key_text[a:z] for a, z in spans}
+    missing = found - {key_text[a:z] for a, z in spans if start <= a and z <= end}
+    if missing:
+        def holds(i: int) -> tuple[int, int]:
+            s, e = sentences[i]
+            return (len({key_text[a:z] for a, z in spans if s <= a and z <= e} & missing), -s)
+
+        other = max((i for i in range(len(sentences)) if i != best), key=holds, default=None)
+        if other is not None and holds(other)[0]:
+            half = max_chars // 2
+            two = sorted([_passage(sentences, best, spans, half), _passage(sentences, other, spans, half, missing, key_text)])
+            (s1, e1), (s2, e2) = two
+            if e1 < s2:  # apart: two passages; else the first one was enough
+                lead, tail = ("…" if s1 > 0 else ""), ("…" if e2 < len(text) else "")
+                return f"{lead}{mark(text, spans, s1, e1).strip()}…{mark(text, spans, s2, e2).strip()}{tail}"
+    return _shown(text, spans, start, end)
+
+
+def _passage(
+    sentences: Sequence[tuple[int, int]],
+    i: int,
+    spans: Sequence[tuple[int, int]],
+    max_chars: int,
+    wanted: set[str] | None = None,
+    key_text: str = "",
+) -> tuple[int, int]:
+    """Sentence i and those after it that fit in max_chars; cut to a window around its
+    first match (of a `wanted` key, when given) where it alone is longer."""
+    start, end = sentences[i]
+    j = i + 1
+    while j < len(sentences) and sentences[j][1] - start <= max_chars:
+        end = sentences[j][1]
+        j += 1
     if end - start > max_chars:
-        first = next((s for s, _ in spans if start <= s < end), start)
+        inside = [s for s, e in spans if start <= s < end and (wanted is None or key_text[s:e] in wanted)]
+        first = inside[0] if inside else start
         start = max(start, min(first - max_chars // 4, end - max_chars))
         end = min(end, start + max_chars)
         # never cut through a highlighted match
@@ -134,7 +167,11 @@ def snippet(text: str, keys: Sequence[str], max_chars: int = SNIPPET_CHARS, key_
                 start = s
             if s < end < e:
                 end = e
-    html = mark(text, spans, start, end)
+    return start, end
+
+
+def _shown(text: str, spans: Sequence[tuple[int, int]], start: int, end: int) -> str:
+    """text[start:end] as HTML, with … where it was cut."""
     lead = "…" if start > 0 else ""
     tail = "…" if end < len(text) else ""
-    return f"{lead}{html.strip()}{tail}"
+    return f"{lead}{mark(text, spans, start, end).strip()}{tail}"

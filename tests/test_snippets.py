@@ -58,3 +58,20 @@ def test_mark_escapes_text_that_holds_the_private_use_sentinels() -> None:
     assert spans == [(5, 7), (9, 11)]
     plain = highlight("x<委员>&y", ["委员"])
     assert plain == "x&lt;<mark>委员</mark>&gt;&amp;y"
+
+
+def test_a_term_far_from_the_best_passage_gets_a_passage_of_its_own() -> None:
+    """营商环境 提案: a paragraph with 提案 only 300 characters on showed 营商环境 alone."""
+    text = "我们持续优化营商环境，" + "甲" * 150 + "。" + "乙" * 150 + "。全年共办理提案500件。" + "丙" * 100 + "。"
+    html = snippet(text, ["营商环境", "提案"], max_chars=80)
+    assert "<mark>营商环境</mark>" in html and "<mark>提案</mark>" in html
+    assert html.index("营商环境") < html.index("提案")  # in the paragraph's order
+    shown = re.sub(r"</?mark>", "", html)
+    assert len(shown.replace("…", "")) <= 80 + 8  # both within the budget (a mark is never cut)
+    assert shown.startswith("我们持续优化营商环境") and "…" in shown and shown.endswith("…")
+    # the second passage comes first when it stands earlier
+    text2 = "全年共办理提案500件。" + "乙" * 300 + "。我们持续优化营商环境。" * 3 + "丙" * 100 + "。"
+    html2 = snippet(text2, ["营商环境", "提案"], max_chars=80)
+    assert html2.index("提案") < html2.index("营商环境")
+    # a key the paragraph does not hold asks for nothing more
+    assert snippet(text, ["营商环境"], max_chars=80) == snippet(text, ["营商环境", "政协"], max_chars=80)
