@@ -105,6 +105,36 @@ def test_trend_json_csv_cli_and_page_agree(client, sample_index: Path, engine: S
     assert "省份：</span>山东省" in html  # the filter is shown and removable
 
 
+def _report(year: int, body: str) -> str:
+    return (f"政协某某市委员会常务委员会工作报告\n——{year + 1}年1月27日在政协某某市委员会会议上\n各位委员：\n"
+            f"现在，我代表政协某某市委员会常务委员会向大会报告工作，请予审议。\n{body}\n")  # fmt: skip
+
+
+def test_the_trend_page_starts_a_few_years_before_the_first_use(tmp_path: Path, backend: str) -> None:
+    """A word first used in 2024, on reports from 2010: the page does not draw 11 empty
+    years, and says which years it left out; JSON and CSV keep them all."""
+    from search.indexer import build_index
+    from search.settings import Settings
+    from webui.app import create_app
+
+    (tmp_path / "src").mkdir()
+    for year, body in ((2010, "我们围绕中心工作开展协商。"), (2018, "我们围绕乡村振兴开展协商。"),
+                       (2024, "我们围绕新质生产力开展协商。")):  # fmt: skip
+        (tmp_path / "src" / f"r{year}.txt").write_text(_report(year, body), encoding="utf-8")
+    build_index([tmp_path / "src"], tmp_path / "index", backend=backend)
+    client = create_app(Settings().with_index(tmp_path / "index")).test_client()
+    html = client.get("/trend?q=新质生产力").get_data(as_text=True)
+    assert re.findall(r'<tr data-year="(\d+)">', html) == [str(y) for y in range(2024, 2020, -1)]
+    assert "2010–2020 年的 2 篇文章都没有用到这个词，图表从 2021 年起（JSON、CSV 含全部年份）。" in html
+    years = [r["year"] for r in client.get("/api/trend?q=新质生产力").get_json()["rows"]]
+    assert years == list(range(2010, 2025))
+    # a word used from the first year on: nothing left out
+    html = client.get("/trend?q=协商").get_data(as_text=True)
+    assert "trend-left-out" not in html and '<tr data-year="2010">' in html
+    html = client.get("/trend?q=乡村振兴,新质生产力").get_data(as_text=True)
+    assert "2010–2014 年的 1 篇文章都没有用到这些词，图表从 2015 年起" in html
+
+
 def test_trend_by_province_tiles_link_to_the_province(client) -> None:
     d = client.get("/api/trend?q=协商&by=province").get_json()
     assert ["query", "province", "articles", "paragraphs", "articles_total", "share"] == list(d["rows"][0])

@@ -166,6 +166,26 @@ def _trend_args() -> tuple[SearchRequest, tuple[str, ...], tuple[str, ...], str]
     return research_request(req), research.split_queries(req.query), by, measure
 
 
+TREND_LEAD_YEARS = 3  # years shown before a word's first use, so its start is seen as one
+
+
+def _from_first_use(trend: research.Trend) -> tuple[research.Trend, tuple[int, int, int] | None]:
+    """The trend by year from TREND_LEAD_YEARS before the first year any query is used, for
+    the page (乡村振兴 on reports from 1921 drew 90 empty years); and (first year, last year
+    left out, their articles) when years were left out. The JSON and CSV keep every year."""
+    used = [r.year for r in trend.rows if r.year is not None and r.articles]
+    years = [r.year for r in trend.rows if r.year is not None]
+    if not used or not years:
+        return trend, None
+    start = min(used) - TREND_LEAD_YEARS
+    if start <= min(years):
+        return trend, None
+    before = [r for r in trend.rows if r.year is not None and r.year < start]
+    articles = sum(r.articles_total for r in before if r.query == trend.queries[0])
+    kept = tuple(r for r in trend.rows if r.year is None or r.year >= start)
+    return replace(trend, rows=kept), (min(years), start - 1, articles)
+
+
 @bp.get("/trend")
 def trend_page() -> str:
     """Articles and paragraphs of one to four queries per work year / province."""
@@ -175,6 +195,9 @@ def trend_page() -> str:
         extra.append(("measure", measure))
     links = PageLinks(req, url_for("research.trend_page"), per_page=_settings().per_page, extra=extra)
     trend = research.trend(_engine(), req, queries, by) if queries else None
+    left_out = None
+    if trend is not None and "year" in by:
+        trend, left_out = _from_first_use(trend)
     year_links = PageLinks(req, url_for("research.trend_page"), per_page=_settings().per_page)
 
     def province_url(name: str) -> str:
@@ -199,6 +222,7 @@ def trend_page() -> str:
         by=by,
         measure=measure,
         trend=trend,
+        left_out=left_out,
         charts=(charts.year_chart(trend, measure), charts.year_chart(trend, measure, w=420, h=300, name="narrow"))
         if trend is not None and by == ("year",) else (),
         maps=maps,
