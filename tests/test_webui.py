@@ -410,6 +410,23 @@ def test_document_back_link_returns_to_the_referring_search(client, engine) -> N
     assert 'class="back-link"' in other and "evil.example" not in other
 
 
+@pytest.mark.parametrize(
+    ("path", "label"),
+    [("/figures", "返回数字对比"), ("/kwic", "返回索引行"), ("/trend", "返回趋势"), ("/articles", "返回全部文章"),
+     ("/search", "返回检索结果"), ("/", "返回检索结果")],
+)  # fmt: skip
+def test_the_way_back_from_a_document_leads_to_the_page_it_was_opened_from(client, engine, path: str, label: str) -> None:
+    """From /figures it led to /search?q="1057件", a search nobody ran."""
+    article_id = engine.articles()[0].id
+    came_from = f"{path}?q=%E5%8D%8F%E5%95%86&province=%E5%B1%B1%E4%B8%9C%E7%9C%81"
+    html = html_of(client.get(f"/doc/{article_id}?q=协商", headers={"Referer": f"http://localhost{came_from}"}))
+    assert f'<a href="{escape(came_from)}" class="back-link">‹ {label}</a>' in html
+    assert f'<p class="side-back"><a href="{escape(came_from)}">‹ {label}</a></p>' in html
+    # a JSON twin is no page to go back to: a search for the query
+    api = html_of(client.get(f"/doc/{article_id}?q=协商", headers={"Referer": "http://localhost/api/search?q=x"}))
+    assert '<a href="/search?q=%E5%8D%8F%E5%95%86" class="back-link">‹ 返回检索结果</a>' in api
+
+
 def test_api_document(client, engine) -> None:
     article_id = engine.articles()[0].id
     doc = engine.document(article_id, query="政协")

@@ -218,20 +218,31 @@ def search_csv() -> Response:
     return resp
 
 
-def _back_to_search(query: str) -> str:
-    """Where "返回检索结果" goes: the search page we came from if it is ours, else a search for the query."""
+# The pages a document is opened from, and what going back to each is called.
+BACK_LABELS = {
+    "web.index": "返回检索结果",
+    "web.search": "返回检索结果",
+    "web.articles": "返回全部文章",
+    "research.trend_page": "返回趋势",
+    "research.kwic_page": "返回索引行",
+    "insight.figures": "返回数字对比",
+    "insight.compare_page": "返回对比",
+}
+
+
+def _back(query: str) -> tuple[str, str]:
+    """Where "‹ 返回…" goes and what it says: the page of ours we came from (a search, the
+    concordance, the figures …), else a search for the query."""
     ref = request.referrer
     try:
         parts = urlsplit(ref) if ref else None
     except ValueError:  # a malformed Referer header (http://[::1/search) is no way back
         parts = None
-    if parts is not None:
-        if parts.netloc == request.host and parts.path in (
-            url_for("web.index"),
-            url_for("web.search"),
-        ):
-            return parts.path + (f"?{parts.query}" if parts.query else "")
-    return url_for("web.search", q=query) if query else url_for("web.search")
+    if parts is not None and parts.netloc == request.host:
+        for endpoint, label in BACK_LABELS.items():
+            if parts.path == url_for(endpoint):
+                return parts.path + (f"?{parts.query}" if parts.query else ""), label
+    return (url_for("web.search", q=query) if query else url_for("web.search")), "返回检索结果"
 
 
 @bp.get("/doc/<article_id>")
@@ -245,7 +256,7 @@ def document(article_id: str) -> str:
         "document.html",
         doc=doc,
         query=query,
-        back_url=_back_to_search(query),
+        back=_back(query),
     )
 
 
