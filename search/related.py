@@ -122,6 +122,13 @@ def distinctive_words(st: Any, key: str) -> list[tuple[str, float]]:
     return [(w, idf) for _, w, idf in scored[:TERMS]]
 
 
+def source(engine: Any, paragraph_id: str) -> tuple[str, str]:
+    """(the title of the paragraph's article, its text): what the related paragraphs are like."""
+    with engine.selection() as (st, _):
+        doc = docnum_of(st, paragraph_id)
+        return st.store.article_of(doc).title, st.store.text(doc)
+
+
 def related(engine: Any, paragraph_id: str, limit: int = LIMIT) -> tuple[tuple[str, ...], list[Related]]:
     """(the paragraph's distinctive words, its most similar paragraphs from other committees
     or other years), best first."""

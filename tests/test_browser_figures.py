@@ -52,7 +52,7 @@ def test_related_paragraphs_open_under_a_paragraph(page, base_url: str) -> None:
     toggle.locator("summary").click()
     items = toggle.locator("ol.related-list > li")
     expect(items).to_have_count(5)
-    expect(items.first.locator(".rel-where")).to_have_text("山东省 › 济南市 › 市中区 · 2024")
+    expect(items.first.locator(".rel-where")).to_have_text("山东省 › 济南市 › 市中区 · 2024 年度")
     expect(items.first.locator(".snippet mark").first).to_be_visible()
     items.first.locator("a").click()
     page.wait_for_url("**/doc/002_d20d80895677d984-1#p15")

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from markupsafe import escape
 
 from search.cli import main
 from search.engine import SearchEngine
 from search.indexer import build_index
-from search.related import ParagraphNotFound, related
+from search.related import ParagraphNotFound, docnum_of, related
 
 from .conftest import SAMPLES
 
@@ -62,12 +63,19 @@ def test_unknown_paragraphs(engine: SearchEngine) -> None:
             related(engine, pid)
 
 
-def test_api_page_and_cli(client, sample_index: Path) -> None:
+def test_api_page_and_cli(client, sample_index: Path, engine: SearchEngine) -> None:
     data = client.get(f"/api/related/{LIAOCHENG_SOCIAL}").get_json()
     assert LIAOCHENG_SOCIAL == data["paragraph_id"] and 5 == len(data["related"])
     assert {"paragraph_id", "province", "city", "district", "year", "title", "snippet"} <= set(data["related"][0])
     html = client.get(f"/related/{LIAOCHENG_SOCIAL}").get_data(as_text=True)
-    assert "山东省 › 济南市 › 市中区 · 2024" in html and 'href="/doc/002_d20d80895677d984-1#p15"' in html
+    assert "山东省 › 济南市 › 市中区 · 2024 年度" in html and 'href="/doc/002_d20d80895677d984-1#p15"' in html
+    # the paragraph they are related to is shown, named by its article and number, not its id
+    with engine.selection() as (st, _):
+        doc = docnum_of(st, LIAOCHENG_SOCIAL)
+        title, text = st.store.article_of(doc).title, st.store.text(doc)
+    article, position = LIAOCHENG_SOCIAL.rsplit("-p", 1)
+    assert f"<blockquote>{escape(text[:100])}" in html and f"{escape(title)} 第 {int(position) + 1} 段</a></figcaption>" in html
+    assert f"<small>{LIAOCHENG_SOCIAL}</small>" not in html
     result = CliRunner().invoke(main, ["related", LIAOCHENG_SOCIAL, "--json", "--index-dir", str(sample_index)])
     assert 0 == result.exit_code and data == json.loads(result.output)
     missing = client.get("/api/related/nope")

@@ -19,6 +19,7 @@ from search.engine import ArticleNotFound, SearchRequest
 from search.figure_table import CSV_COLUMNS, FigureTable, csv_row, figure_table
 from search.figures import UnknownMetric, load_rules
 from search.related import ParagraphNotFound, related
+from search.related import source as related_source
 
 from . import params
 from .sparkline import sparkline
@@ -134,7 +135,12 @@ def api_related(paragraph_id: str) -> Response:
 def related_page(paragraph_id: str) -> str:
     """The related paragraphs as a page of their own (the document view fetches the JSON)."""
     words, items = related(get_engine(), paragraph_id)
-    return render_template("related.html", paragraph_id=paragraph_id, words=words, items=items)
+    title, text = related_source(get_engine(), paragraph_id)
+    article_id, _, position = paragraph_id.rpartition("-p")
+    return render_template(
+        "related.html", paragraph_id=paragraph_id, article_id=article_id, position=int(position),
+        title=title, text=text, words=words, items=items,
+    )  # fmt: skip
 
 
 @bp.errorhandler(ParagraphNotFound)

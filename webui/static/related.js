@@ -4,7 +4,7 @@
   "use strict";
   function where(r) {
     var parts = [r.province, r.city, r.district].filter(Boolean).join(" › ") || "地区不详";
-    return r.year ? parts + " · " + r.year : parts;
+    return r.year ? parts + " · " + r.year + " 年度" : parts;
   }
   function render(body, data) {
     body.textContent = "";
