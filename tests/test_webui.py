@@ -996,3 +996,18 @@ def test_the_count_names_the_query_without_saying_the_paragraphs_contain_it(clie
     html = html_of(client.get("/search", query_string={"q": query}))
     count = re.search(r'<p class="count">(.*?)<span class="elapsed">', html, re.S).group(1)
     assert f'检索「<span class="q">{escape(query)}</span>」，找到 <strong data-total="{total}">{total}</strong> 段' == count.strip()
+
+
+@pytest.mark.parametrize(
+    ("path", "current"),
+    [("/", None), ("/trend", "/trend"), ("/kwic", "/kwic"), ("/figures", "/figures"), ("/articles", "/articles")],
+)
+def test_every_page_links_the_research_views_and_marks_the_one_shown(client, path: str, current: str | None) -> None:
+    """No page linked /figures, and 趋势 and 索引行 showed only beside a search's results."""
+    html = html_of(client.get(path))
+    nav = re.search(r'<nav class="site-nav" aria-label="站点">(.*?)</nav>', html, re.S).group(1)
+    links = re.findall(r'<a href="([^"]+)"( aria-current="page")?>([^<]+)</a>', nav)
+    assert [(h, t) for h, _, t in links] == [("/trend", "趋势"), ("/kwic", "索引行"), ("/figures", "数字对比"), ("/articles", "全部文章")]
+    assert [h for h, c, _ in links if c] == ([current] if current else [])
+    for href, _, _ in links:
+        assert 200 == client.get(href).status_code
