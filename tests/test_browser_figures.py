@@ -75,3 +75,21 @@ def test_compare_offered_on_the_document_view(page, base_url: str) -> None:  # n
     expect(row).to_contain_text("597件")
     expect(row).to_contain_text("503件")
     assert [] == errors
+
+
+def test_a_wide_figures_table_opens_on_its_newest_years_with_the_regions_in_sight(page, base_url: str) -> None:  # noqa: F811
+    """Reports from 2001 on drew an empty grid: the newest years were off to the right, and
+    the region column scrolled away with the years."""
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(base_url + "/figures")
+    scroll = page.locator(".figure-scroll")
+    expect(scroll).to_be_visible()
+    width, client, left = scroll.evaluate("el => [el.scrollWidth, el.clientWidth, el.scrollLeft]")
+    assert width > client  # the table is wider than a phone
+    assert left >= width - client - 1  # opened at the right end: the newest years and the charts
+    box, region = scroll.bounding_box(), page.locator("table.figures tbody th[scope=row]").first.bounding_box()
+    assert box["x"] <= region["x"] and region["x"] + region["width"] <= box["x"] + box["width"]  # still in sight
+    select = page.locator(".figure-filters select[name=metric]").bounding_box()
+    assert select["height"] >= 30  # a control a finger can hit (was 19 px)

@@ -84,4 +84,8 @@
       try { if (document.execCommand("copy")) copied(button); } catch (e) { /* the text stays selected */ }
     }
   });
+  // The figures table opens on its newest years (it reads oldest to newest, left to right).
+  Array.prototype.forEach.call(document.querySelectorAll(".figure-scroll"), function (el) {
+    el.scrollLeft = el.scrollWidth;
+  });
 })();
