@@ -171,3 +171,16 @@ def test_phone_width_puts_the_filters_under_the_results(page, base_url: str) -> 
     assert facets["y"] > results["y"] + results["height"] - 1
     assert results["width"] <= 390
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
+
+
+def test_the_keyboard_reaches_the_filters_without_tabbing_through_every_hit(page, base_url: str) -> None:
+    """The filters come after the 20 hits in the page's order: a skip link leads there."""
+    page.goto(base_url + "/search?q=协商")
+    page.keyboard.press("Tab")
+    assert "跳到正文" == page.evaluate("document.activeElement.textContent")
+    page.keyboard.press("Tab")
+    assert "跳到筛选" == page.evaluate("document.activeElement.textContent")
+    assert page.locator("a.skip-link[href='#filters']").is_visible()  # shown while focused
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("!!document.activeElement.closest('#filters')")
