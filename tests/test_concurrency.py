@@ -39,19 +39,38 @@ def test_threads_sharing_an_engine_get_exactly_what_one_thread_gets(sample_index
         except BaseException as exc:  # noqa: BLE001 - collected and reported below
             errors.append(exc)
 
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads as often as possible
     try:
-        threads = [threading.Thread(target=work, args=(n * 5,)) for n in range(8)]
+        _run_switching_often(work, [n * 5 for n in range(8)])
+    finally:
+        shared.close()
+    assert errors == []
+    assert wrong == []
+
+
+def _run_switching_often(work, args: list, *, in_allocations: bool = False) -> None:  # noqa: ANN001
+    """work(a) for each a, each in a thread of its own, all at once, switching threads as
+    often as possible; `in_allocations`: also inside C code that allocates (a garbage
+    collector callback runs Python code there, where threads rarely switch)."""
+
+    def busy(phase: str, info: dict) -> None:
+        sum(range(100))
+
+    old_interval, old_threshold = sys.getswitchinterval(), gc.get_threshold()
+    if in_allocations:
+        gc.callbacks.append(busy)
+        gc.set_threshold(5)
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work, args=(a,)) for a in args]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
     finally:
-        sys.setswitchinterval(old)
-        shared.close()
-    assert errors == []
-    assert wrong == []
+        sys.setswitchinterval(old_interval)
+        if in_allocations:
+            gc.set_threshold(*old_threshold)
+            gc.callbacks.remove(busy)
 
 
 @pytest.mark.parametrize("n_threads", [4])
@@ -101,22 +120,6 @@ def test_threads_opening_a_generation_at_once_all_get_it(sample_index: Path) -> 
         except BaseException as exc:  # noqa: BLE001 - collected and reported below
             errors.append(exc)
 
-    def busy(phase: str, info: dict) -> None:
-        sum(range(100))
-
-    old_interval, old_threshold = sys.getswitchinterval(), gc.get_threshold()
-    gc.callbacks.append(busy)
-    gc.set_threshold(5)
-    sys.setswitchinterval(1e-6)
-    try:
-        threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    finally:
-        sys.setswitchinterval(old_interval)
-        gc.set_threshold(*old_threshold)
-        gc.callbacks.remove(busy)
+    _run_switching_often(work, list(range(8)), in_allocations=True)
     assert errors == []
     assert wrong == []
