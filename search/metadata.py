@@ -137,6 +137,19 @@ def title_year(title: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+_PLAN_TITLE = re.compile(r"规划|远景|纲要|目标|展望")
+
+
+def title_disagrees(title: str, delivered: str) -> int | None:
+    """The year a title names when it is two or more years from the delivery date: the file
+    may hold another year's report than its title says (米易县2024年政府工作报告 delivered
+    2022-01-24), which a reader should check. Plans name years ahead (2010年远景目标)."""
+    year = title_year(title)
+    if year is None or not re.match(r"\d{4}", delivered) or _PLAN_TITLE.search(title):
+        return None
+    return year if abs(year - int(delivered[:4])) >= 2 else None
+
+
 def detect_delivery(
     title: str,
     subtitle: str,

@@ -167,6 +167,14 @@ class ArticleSummary:
         """("报告" or "发布", the date): see `dated`."""
         return dated(self.delivered, self.published)
 
+    @property
+    def title_year_disagrees(self) -> int | None:
+        """The year its title names when that is two or more years from its date (see
+        metadata.title_disagrees): shown to the reader as a point to check."""
+        from search.metadata import title_disagrees  # metadata loads the gazetteer's module
+
+        return title_disagrees(self.title, self.delivered)
+
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 

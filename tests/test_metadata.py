@@ -344,3 +344,21 @@ def test_level_from_the_region_and_the_issuing_body(region: Region, opening: str
     from search.metadata import detect_level
 
     assert expected == detect_level(region, [opening])
+
+
+@pytest.mark.parametrize(
+    ("title", "delivered", "disagrees"),
+    [
+        ("米易县2024年政府工作报告", "2022-01-24", 2024),  # the 2022 report under the 2024 name
+        ("江苏省2003年政府工作报告", "2010-02-20", 2003),
+        ("2025年上海市政府工作报告", "2025-01-15", None),
+        ("2024年工作报告", "2025-01-07", None),  # a CPPCC report names the year it reviews
+        ("关于甘肃省“九五”计划和2010年远景目标纲要的报告", "1996-02-03", None),  # a plan names years ahead
+        ("政府工作报告", "2022-01-24", None),
+        ("米易县2024年政府工作报告", "", None),
+    ],
+)
+def test_a_title_year_far_from_the_delivery_is_a_point_to_check(title: str, delivered: str, disagrees: int | None) -> None:
+    from search.metadata import title_disagrees
+
+    assert disagrees == title_disagrees(title, delivered)

@@ -291,6 +291,26 @@ def test_a_report_delivered_and_published_on_different_days_shows_both_and_cites
     assert '<time datetime="2026-01-27" title="作报告的日期">2026-01-27</time>' in articles
 
 
+def test_a_title_two_years_from_its_date_is_pointed_out_to_the_reader(tmp_path: Path, backend: str) -> None:
+    """米易县2024年政府工作报告 in the 267 reports is the 2022 report: the page says so."""
+    from search.indexer import build_index
+    from search.settings import Settings
+    from webui.app import create_app
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "mislabelled.txt").write_text(
+        "某某县2024年政府工作报告\n——2022年1月24日在某某县第十八届人民代表大会第一次会议上\n各位代表：\n"
+        "现在，我代表县人民政府向大会报告工作，请予审议。\n一年来，全县经济平稳运行，营商环境持续优化。\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "src" / "dated.txt").write_text(DATED_REPORT, encoding="utf-8")
+    build_index([tmp_path / "src"], tmp_path / "index", backend=backend)
+    client = create_app(Settings().with_index(tmp_path / "index")).test_client()
+    doc = client.get("/doc/mislabelled-1").get_data(as_text=True)
+    assert "标题写的是 2024 年，报告日期却是 2022-01-24：这份文件可能是另一年的报告，引用前请核对原文。" in doc
+    assert "doc-check" not in client.get("/doc/dated-1").get_data(as_text=True)  # 2026-01-27, no year in its title
+
+
 def test_citations_name_the_configured_public_url_not_the_host_header(sample_index: Path) -> None:
     from search.settings import Settings
     from webui.app import create_app
