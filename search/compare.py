@@ -114,7 +114,7 @@ def _words(keys: list[str]) -> tuple[Counter[str], Counter[str]]:
     phrases: Counter[str] = Counter()
     for key in keys:
         prev = ""
-        for w, _, _ in segmenter().tokenize(key, False):
+        for w, _, _ in segmenter().tokenize(key, False, hmm=False):  # dictionary words: no 之稳
             ok = len(w) >= 2 and bool(_HAN.search(w)) and is_searchable(w) and not _COUNTER_WORD.fullmatch(w)
             if ok:
                 words[w] += 1

@@ -54,8 +54,10 @@ class _Rjieba:
             f = freq if freq is not None else self._jieba.suggest_freq(word)
             self._jieba.add_word(word, f, tag)
 
-    def tokenize(self, text: str, search: bool) -> list[tuple[str, int, int]]:
-        return self._jieba.tokenize(text, mode="search" if search else "default")
+    def tokenize(self, text: str, search: bool, *, hmm: bool = True) -> list[tuple[str, int, int]]:
+        """(word, start, end) of text; `hmm=False`: dictionary words only (jieba's HMM
+        otherwise joins unknown characters into words such as 稳之稳)."""
+        return self._jieba.tokenize(text, "search" if search else "default", hmm)
 
 
 class _Jieba:
@@ -73,8 +75,8 @@ class _Jieba:
             tk.add_word(word, freq, tag)
         self._jieba = tk
 
-    def tokenize(self, text: str, search: bool) -> list[tuple[str, int, int]]:
-        return list(self._jieba.tokenize(text, mode="search" if search else "default"))
+    def tokenize(self, text: str, search: bool, *, hmm: bool = True) -> list[tuple[str, int, int]]:
+        return list(self._jieba.tokenize(text, mode="search" if search else "default", HMM=hmm))
 
 
 def segmenter(prefer: str = "rjieba") -> _Rjieba | _Jieba:

@@ -104,3 +104,16 @@ def test_compare_page_states_the_statistic_and_the_api_and_cli_agree(client, sam
 def test_the_document_view_offers_comparisons(client) -> None:
     html = client.get(f"/doc/{WEIFANG}").get_data(as_text=True)
     assert 'action="/compare"' in html and f'<option value="{LIAOCHENG}">' in html
+
+
+def test_characteristic_words_are_dictionary_words_not_ones_jieba_guesses() -> None:
+    """jieba's HMM joins characters it does not know into 'words' (之稳, 二要): on the 267
+    reports 二要, 三要 and 四要 were among 内蒙古's characteristic words."""
+    from search.compare import _words
+    from search.segment import segmenter
+
+    text = "一要坚持稳中求进，二要保持经济稳之稳，三要推进科技创新。"
+    guessed = {w for w, _, _ in segmenter().tokenize(text, False)} - {w for w, _, _ in segmenter().tokenize(text, False, hmm=False)}
+    assert guessed  # the HMM does guess here, so the test can fail
+    words, _ = _words([text])
+    assert not guessed & set(words) and {"坚持", "稳中求进", "科技", "创新"} <= set(words)
