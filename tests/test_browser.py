@@ -184,3 +184,17 @@ def test_the_keyboard_reaches_the_filters_without_tabbing_through_every_hit(page
     page.keyboard.press("Enter")
     page.keyboard.press("Tab")
     assert page.evaluate("!!document.activeElement.closest('#filters')")
+
+
+def test_on_a_phone_the_document_leads_to_its_matches_and_contents(page, base_url: str) -> None:
+    """The 目录 and 命中段落 come after the whole report on a phone: a link at the top leads there."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(base_url + "/doc/001_b71b22b026f0be1c-1?q=协商")
+    jump = page.locator(".doc-jump a")
+    assert jump.is_visible() and jump.inner_text().startswith("命中段落（")
+    assert page.locator("#doc-side").bounding_box()["y"] > 2 * 844  # far below the first screen
+    jump.click()
+    page.wait_for_function("window.scrollY > 1000")
+    assert page.locator("#doc-side h2").first.is_visible()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    assert not jump.is_visible()  # beside the text on a wide screen: no need
