@@ -142,6 +142,10 @@ def test_trend_by_province_tiles_link_to_the_province(client) -> None:
     tiles = dict((unescape(p), unescape(h)) for h, p in re.findall(r'<a class="tile" href="([^"]+)" data-province="([^"]+)"', html))
     assert set(tiles) == {r["province"] for r in d["rows"]}
     assert [("q", "协商"), ("province", "山东省")] == args_of(tiles["山东省"])
+    # each tile says how many articles its share is of, and the measure says 当地, not 当年
+    shandong = next(r for r in d["rows"] if r["province"] == "山东省")
+    assert f">{shandong['articles']}/{shandong['articles_total']} 篇</text>" in html
+    assert ">占当地文章比例</option>" in html and "占当年文章比例" not in html
     assert 'data-province="北京市"' in html and "北京市：无文章" in html  # every province has its square
 
 

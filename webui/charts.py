@@ -169,8 +169,11 @@ def tile_map(rows: Sequence[TrendRow], url_for_province: Callable[[str], str], q
         ink = "#ffffff" if b >= 4 else "#1d232a"
         tile = (
             f'<rect x="{x}" y="{y}" width="{size}" height="{size}" rx="4" fill="{fill}" stroke="#c5ccd4"/>'
-            f'<text x="{x + size / 2}" y="{y + 24}" text-anchor="middle" fill="{ink}">{escape(short_name(name))}</text>'
-            f'<text x="{x + size / 2}" y="{y + 47}" text-anchor="middle" fill="{ink}" font-size="15">{percent(share) if row else ""}</text>'
+            f'<text x="{x + size / 2}" y="{y + 22}" text-anchor="middle" fill="{ink}">{escape(short_name(name))}</text>'
+            f'<text x="{x + size / 2}" y="{y + 40}" text-anchor="middle" fill="{ink}" font-size="14">{percent(share) if row else ""}</text>'
+            # the articles behind the share: 100% of 2 is not 100% of 200
+            + (f'<text class="tile-n" x="{x + size / 2}" y="{y + 54}" text-anchor="middle" fill="{ink}" font-size="10">'
+               f"{row.articles}/{row.articles_total} 篇</text>" if row and row.articles_total else "")
         )
         if row and row.articles_total:
             tip = f"{name}：{row.articles}/{row.articles_total} 篇文章（{percent(share)}），{row.paragraphs} 段"
