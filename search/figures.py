@@ -263,11 +263,9 @@ def extract(
     over_years = False  # the paragraph opened with several years
     for n, (a, b) in enumerate(_sentences(key)):
         sent = key[a:b]
-        if rules.over_years(sent):
-            over_years = over_years or n == 0
-            if not _YEAR_NAMED.search(sent):
-                continue
-        elif over_years and not _YEAR_NAMED.search(sent):
+        several = rules.over_years(sent)
+        over_years = over_years or (several and n == 0)
+        if (several or over_years) and not _YEAR_NAMED.search(sent):
             continue
         if not _HAS_NUMBER.search(sent) or any(w in sent for w in rules.skip_sentences):
             continue

@@ -115,30 +115,28 @@ def snippet(text: str, keys: Sequence[str], max_chars: int = SNIPPET_CHARS, key_
         return mark(text, spans)
     sentences = _sentences(text)
 
+    def inside(s: int, e: int) -> list[str]:
+        """The matched keys within text[s:e], one per match."""
+        return [key_text[a:z] for a, z in spans if s <= a and z <= e]
+
     def score(b: tuple[int, int]) -> tuple[int, int, int]:
-        s, e = b
-        inside = [sp for sp in spans if sp[0] >= s and sp[1] <= e]
-        distinct = len({key_text[a:z] for a, z in inside})
-        return (distinct, len(inside), -s)
+        found = inside(*b)
+        return (len(set(found)), len(found), -b[0])
 
     best = max(range(len(sentences)), key=lambda i: score(sentences[i])) if spans else 0
     start, end = _passage(sentences, best, spans, max_chars)
-    found = {key_text[a:z] for a, z in spans}
-    missing = found - {key_text[a:z] for a, z in spans if start <= a and z <= end}
+    missing = set(inside(0, len(text))) - set(inside(start, end))
     if missing:
         def holds(i: int) -> tuple[int, int]:
-            s, e = sentences[i]
-            return (len({key_text[a:z] for a, z in spans if s <= a and z <= e} & missing), -s)
+            return (len(set(inside(*sentences[i])) & missing), -sentences[i][0])
 
         other = max((i for i in range(len(sentences)) if i != best), key=holds, default=None)
         if other is not None and holds(other)[0]:
             half = max_chars // 2
             two = sorted([_passage(sentences, best, spans, half), _passage(sentences, other, spans, half, missing, key_text)])
-            (s1, e1), (s2, e2) = two
-            if e1 < s2:  # apart: two passages; else the first one was enough
-                lead, tail = ("…" if s1 > 0 else ""), ("…" if e2 < len(text) else "")
-                return f"{lead}{mark(text, spans, s1, e1).strip()}…{mark(text, spans, s2, e2).strip()}{tail}"
-    return _shown(text, spans, start, end)
+            if two[0][1] < two[1][0]:  # apart: two passages; else the first one was enough
+                return _shown(text, spans, two)
+    return _shown(text, spans, [(start, end)])
 
 
 def _passage(
@@ -170,8 +168,8 @@ def _passage(
     return start, end
 
 
-def _shown(text: str, spans: Sequence[tuple[int, int]], start: int, end: int) -> str:
-    """text[start:end] as HTML, with … where it was cut."""
-    lead = "…" if start > 0 else ""
-    tail = "…" if end < len(text) else ""
-    return f"{lead}{mark(text, spans, start, end).strip()}{tail}"
+def _shown(text: str, spans: Sequence[tuple[int, int]], passages: Sequence[tuple[int, int]]) -> str:
+    """The passages (start, end) of text, in order, as HTML, with … where text was cut."""
+    lead = "…" if passages[0][0] > 0 else ""
+    tail = "…" if passages[-1][1] < len(text) else ""
+    return lead + "…".join(mark(text, spans, s, e).strip() for s, e in passages) + tail

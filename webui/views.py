@@ -240,7 +240,7 @@ def _back(query: str) -> tuple[str, str]:
         parts = None
     if parts is not None and parts.netloc == request.host:
         for endpoint, label in BACK_LABELS.items():
-            if parts.path == url_for(endpoint):
+            if parts.path == cached_url(endpoint):
                 return parts.path + (f"?{parts.query}" if parts.query else ""), label
     return (url_for("web.search", q=query) if query else url_for("web.search")), "返回检索结果"
 
